@@ -1,0 +1,134 @@
+"""The application factory: builds settings, database, routers and background services."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from vigil import __version__
+from vigil.core.config import Settings, load_settings
+from vigil.core.db import Database
+from vigil.core.errors import error_body, install_error_handlers
+from vigil.core.logging import get_logger
+from vigil.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from vigil.core.security import require_api_key
+
+log = get_logger("app")
+
+# Feature routers, mounted under the API-key dependency. Each module exposes ``router``.
+API_ROUTERS = (
+    "vigil.cameras.router",
+    "vigil.events.router",
+    "vigil.alerting.router",
+    "vigil.notify.router",
+    "vigil.jobs.router",
+    "vigil.telemetry.router",
+    "vigil.logs.router",
+    "vigil.audit.router",
+    "vigil.feedback.router",
+    "vigil.quality.router",
+    "vigil.baselines.router",
+    "vigil.zones.router",
+    "vigil.reid.router",
+)
+
+# Background services run by ``vigil serve``: each module exposes
+# ``lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]``. Entered in order, left in reverse.
+LIFESPAN_SERVICES: tuple[str, ...] = ()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        if settings.background_tasks:
+            for dotted in LIFESPAN_SERVICES:
+                module = importlib.import_module(dotted)
+                await stack.enter_async_context(module.lifespan(app))
+        log.info("app.started", version=__version__, database=app.state.db.dialect)
+        yield
+    await app.state.db.dispose()
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="Vigil",
+        version=__version__,
+        description="Operations backbone for self-hosted AI home-security cameras.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database.from_settings(settings)
+
+    install_error_handlers(app)
+    _install_database_error_handlers(app)
+
+    api = APIRouter(dependencies=[Depends(require_api_key)])
+    for dotted in API_ROUTERS:
+        api.include_router(importlib.import_module(dotted).router)
+    app.include_router(api)
+    app.include_router(_health_router())
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", summary="Liveness and database reachability")
+    async def health(request: Request) -> JSONResponse:
+        db: Database = request.app.state.db
+        try:
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            database = {"status": "ok", "dialect": db.dialect}
+            healthy = True
+        except Exception as exc:  # any failure to reach the database is "down", not a 500
+            database = {"status": "unreachable", "dialect": db.dialect, "error": type(exc).__name__}
+            healthy = False
+        body: dict[str, Any] = {
+            "status": "ok" if healthy else "degraded",
+            "version": __version__,
+            "database": database,
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    return router
+
+
+def _install_database_error_handlers(app: FastAPI) -> None:
+    async def integrity(_: Request, exc: Exception) -> JSONResponse:
+        # A constraint the service did not pre-check: a conflict with stored data, never a 500.
+        log.warning("db.integrity_error", error=str(getattr(exc, "orig", exc))[:300])
+        return JSONResponse(
+            error_body("conflict", "the change conflicts with stored data"), status_code=409
+        )
+
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.error("db.unavailable", error=type(exc).__name__)
+        return JSONResponse(
+            error_body("unavailable", "the database is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    async def dbapi(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if exc.connection_invalidated:
+            return await unavailable(request, exc)
+        raise exc
+
+    app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(OperationalError, unavailable)
+    app.add_exception_handler(ConnectionError, unavailable)
+    app.add_exception_handler(DBAPIError, dbapi)

@@ -1,0 +1,169 @@
+"""Typed settings, read once from the environment (prefix ``VIGIL_``) and validated at start-up.
+
+The database URL is the user-facing contract: plain ``postgresql://`` or ``sqlite:///`` URLs.
+The async driver is an internal detail chosen here, so users never type ``+asyncpg``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported to the operator as one line."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as Vigil holds it: a name, a scope and the SHA-256 of the secret, never the key."""
+
+    name: str
+    digest: bytes
+    read_only: bool = False
+
+
+def hash_api_key(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="ignore", frozen=True)
+
+    # --- core -----------------------------------------------------------------------------
+    data_dir: Path = Path("./vigil-data")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # ``name:key`` or ``name:key:read`` entries, comma separated. Keys are hashed on load.
+    api_keys: str = Field(default="", repr=False)
+    trusted_proxies: str = ""
+    # Requests bigger than this are refused with 413 before they are parsed.
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    # Severity bands for risk scores (upper bounds, inclusive): low ≤ 29 < medium ≤ 59 < high ≤ 84.
+    severity_low_max: int = Field(default=29, ge=0, le=100)
+    severity_medium_max: int = Field(default=59, ge=0, le=100)
+    severity_high_max: int = Field(default=84, ge=0, le=100)
+    # Run background work (embedded worker, samplers) inside ``vigil serve``.
+    embedded_worker: bool = True
+    background_tasks: bool = True
+
+    # --- feature settings: each area adds its own below, in its own block ------------------
+
+    # re-identification
+    reid_dimension: int = Field(default=512, ge=8, le=4096)
+
+    @field_validator("severity_high_max")
+    @classmethod
+    def _bands_increase(cls, high: int, info: object) -> int:
+        data = getattr(info, "data", {})
+        low, medium = data.get("severity_low_max", 29), data.get("severity_medium_max", 59)
+        if not (low < medium < high):
+            raise ValueError("severity bands must increase: low_max < medium_max < high_max")
+        return high
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        to_async_url(value)  # raises ValueError with a readable message
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_keys(cls, value: str) -> str:
+        parse_api_keys(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted proxy {item!r} is not an IP address or network") from exc
+        return value
+
+    @cached_property
+    def async_database_url(self) -> URL:
+        if self.database_url:
+            return to_async_url(self.database_url)
+        return URL.create("sqlite+aiosqlite", database=str(self.data_dir / "vigil.db"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.get_backend_name() == "sqlite"
+
+    @cached_property
+    def keys(self) -> tuple[ApiKey, ...]:
+        return parse_api_keys(self.api_keys)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.keys)
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies))
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_api_keys(value: str) -> tuple[ApiKey, ...]:
+    keys: list[ApiKey] = []
+    for entry in _split(value):
+        parts = entry.split(":")
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise ValueError("each API key entry must be 'name:key' or 'name:key:read'")
+        if len(parts[1]) < 16:
+            raise ValueError(f"API key {parts[0]!r} is shorter than 16 characters")
+        if len(parts) == 3 and parts[2] not in ("read", "write"):
+            raise ValueError(f"API key {parts[0]!r}: scope must be 'read' or 'write'")
+        keys.append(ApiKey(parts[0], hash_api_key(parts[1]), len(parts) == 3 and parts[2] == "read"))
+    return tuple(keys)
+
+
+def to_async_url(raw: str) -> URL:
+    """Turn a user's ``postgresql://`` or ``sqlite:///`` URL into the async-driver URL."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ValueError(f"VIGIL_DATABASE_URL is not a valid URL: {raw!r}") from exc
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ValueError("VIGIL_DATABASE_URL: SQLite needs a file path, e.g. sqlite:///vigil.db")
+        return url.set(drivername="sqlite+aiosqlite")
+    raise ValueError(
+        f"VIGIL_DATABASE_URL: unsupported database {backend!r}; use postgresql:// or sqlite:///"
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation failures into one readable ``ConfigError`` line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"VIGIL_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"]
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,1 @@
+"""Background tasks of this area, declared with ``vigil.jobs.registry.task``."""
