@@ -79,6 +79,8 @@ async def reset_database(db: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with db.engine.begin() as conn:
         if db.dialect == "postgresql":
+            # audit_logs is append-only (0002_trust trigger); cleanup uses the retention bypass.
+            await conn.execute(text("SET LOCAL vigil.audit_retention = 'on'"))
             await conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:

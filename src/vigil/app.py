@@ -10,15 +10,21 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from vigil import __version__
 from vigil.core.config import Settings, load_settings
 from vigil.core.db import Database
 from vigil.core.errors import error_body, install_error_handlers
 from vigil.core.logging import get_logger
-from vigil.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from vigil.core.middleware import (
+    BodySizeLimitMiddleware,
+    JsonDepthLimitMiddleware,
+    RequestIdMiddleware,
+)
 from vigil.core.security import require_api_key
+from vigil.keys.store import DatabaseKeyStore
 
 log = get_logger("app")
 
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database or Database.from_settings(settings)
+    app.state.key_store = DatabaseKeyStore(app.state.db, settings.api_key_cache_seconds)
 
     install_error_handlers(app)
     _install_database_error_handlers(app)
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api)
     app.include_router(_health_router())
 
+    app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
@@ -115,6 +123,14 @@ def _install_database_error_handlers(app: FastAPI) -> None:
         )
 
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        if _is_disk_full(exc):
+            # SQLite could not grow the file: nothing was written (the transaction rolled back),
+            # and retrying will not help until an operator frees space.
+            log.error("db.disk_full", error=type(exc).__name__)
+            return JSONResponse(
+                error_body("insufficient_storage", "the database is full; nothing was stored"),
+                status_code=507,
+            )
         log.error("db.unavailable", error=type(exc).__name__)
         return JSONResponse(
             error_body("unavailable", "the database is unavailable; retry shortly"),
@@ -124,11 +140,19 @@ def _install_database_error_handlers(app: FastAPI) -> None:
 
     async def dbapi(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
             return await unavailable(request, exc)
         raise exc
 
     app.add_exception_handler(IntegrityError, integrity)
     app.add_exception_handler(OperationalError, unavailable)
     app.add_exception_handler(ConnectionError, unavailable)
+    # Connect timeouts, a missing socket file, an exhausted pool: the database is out of reach.
+    app.add_exception_handler(OSError, unavailable)
+    app.add_exception_handler(TimeoutError, unavailable)
+    app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
+
+
+def _is_disk_full(exc: Exception) -> bool:
+    return "disk is full" in str(getattr(exc, "orig", exc)).lower()

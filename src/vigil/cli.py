@@ -30,6 +30,7 @@ SUBCOMMANDS = (
     ("vigil.logs.cli", "logs", "Search and tail application logs."),
     ("vigil.audit.cli", "audit", "List, verify and export the audit trail."),
     ("vigil.baselines.cli", "baseline", "Activity baselines and anomalies."),
+    ("vigil.keys.cli", "keys", "Create, list and revoke API keys (stored hashed)."),
 )
 
 
@@ -56,10 +57,12 @@ def serve(
 
     settings = settings_or_exit()
     bind_host = host or settings.host
-    if not is_loopback(bind_host) and not settings.auth_enabled:
+    # Database keys count too (``vigil keys create``), not only VIGIL_API_KEYS.
+    if not is_loopback(bind_host) and not _auth_configured(settings):
         console.print(
             f"[red]error:[/red] refusing to listen on {bind_host}: beyond localhost Vigil needs "
-            "authentication. Set VIGIL_API_KEYS (e.g. 'admin:<a long random key>')."
+            "authentication. Create a key with `vigil keys create NAME` or set VIGIL_API_KEYS "
+            "(e.g. 'admin:<a long random key>')."
         )
         raise typer.Exit(2)
     configure_logging(settings.log_level)
@@ -72,6 +75,14 @@ def serve(
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
+
+
+def _auth_configured(settings: Settings) -> bool:
+    if settings.auth_enabled:
+        return True
+    from vigil.keys.cli import database_has_keys
+
+    return asyncio.run(database_has_keys(settings))
 
 
 def _upgrade(settings: Settings) -> None:

@@ -63,6 +63,43 @@ class Settings(BaseSettings):
     # re-identification
     reid_dimension: int = Field(default=512, ge=8, le=4096)
 
+    # reliability and access control (vigil.keys, core/security.py, core/middleware.py, core/db.py)
+    # Database keys (``vigil keys create``) are re-read at most this often by each server.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=3600)
+    # Wrong API keys per client IP before it gets 429 for the rest of the window.
+    auth_failure_limit: int = Field(default=10, ge=1, le=100_000)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    # JSON bodies nested deeper than this are refused (422) before they are parsed.
+    max_json_depth: int = Field(default=64, ge=4, le=10_000)
+    # PostgreSQL: give up connecting / on one statement / waiting for a pooled connection after
+    # this long, so an outage answers 503 quickly instead of hanging requests.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    db_command_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+    # monitoring: GPU telemetry (vigil.telemetry)
+    gpu_sampler_enabled: bool = True
+    gpu_poll_interval_seconds: float = Field(default=5.0, ge=1, le=60)
+    # monitoring: application logs in the database (vigil.logs). INFO, not DEBUG, by default:
+    # DEBUG records into the table are a heavy write load for little value.
+    log_db_enabled: bool = True
+    log_db_min_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_db_batch_size: int = Field(default=200, ge=1, le=5000)
+    log_db_flush_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Records held in memory while the database is slow or down; beyond this they are dropped
+    # (and counted in /api/logs/stats).
+    log_db_buffer_size: int = Field(default=10_000, ge=10, le=1_000_000)
+    # browser logs: token bucket per client IP (entries per second, bucket size), size limits
+    frontend_log_rate_per_second: float = Field(default=5.0, gt=0, le=10_000)
+    frontend_log_burst: int = Field(default=100, ge=1, le=100_000)
+    frontend_log_max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    frontend_log_max_extra_bytes: int = Field(default=8192, ge=256, le=1_000_000)
+
+    # dashboard (vigil.web): signed session cookie set by the sign-in page. An empty secret
+    # derives one from the configured API keys (stable across processes with the same keys).
+    session_secret: str = Field(default="", repr=False)
+    session_max_age_seconds: int = Field(default=43_200, ge=300, le=2_592_000)
+
     @field_validator("severity_high_max")
     @classmethod
     def _bands_increase(cls, high: int, info: object) -> int:
@@ -142,17 +179,15 @@ def to_async_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        raise ValueError(f"VIGIL_DATABASE_URL is not a valid URL: {raw!r}") from exc
+        raise ValueError(f"not a valid URL: {raw!r}") from exc
     backend = url.get_backend_name()
     if backend in ("postgresql", "postgres"):
         return url.set(drivername="postgresql+asyncpg")
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            raise ValueError("VIGIL_DATABASE_URL: SQLite needs a file path, e.g. sqlite:///vigil.db")
+            raise ValueError("SQLite needs a file path, e.g. sqlite:///vigil.db")
         return url.set(drivername="sqlite+aiosqlite")
-    raise ValueError(
-        f"VIGIL_DATABASE_URL: unsupported database {backend!r}; use postgresql:// or sqlite:///"
-    )
+    raise ValueError(f"unsupported database {backend!r}; use postgresql:// or sqlite:///")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -161,7 +196,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"VIGIL_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"VIGIL_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             if err["loc"]
             else err["msg"]
             for err in exc.errors()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from vigil.core.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_SECONDS = 5.0
+PG_COMMAND_TIMEOUT_SECONDS = 30.0
+PG_POOL_TIMEOUT_SECONDS = 10.0
 
 
 def build_engine(url: URL, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
@@ -30,7 +33,15 @@ def build_engine(url: URL, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, echo=echo, **kwargs)
+    # Bounded waits everywhere, so a PostgreSQL outage turns into a quick 503 instead of requests
+    # that hang: connecting, each statement, and waiting for a free pooled connection.
+    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_SECONDS)
+    connect_args = {
+        "timeout": PG_CONNECT_TIMEOUT_SECONDS,
+        "command_timeout": PG_COMMAND_TIMEOUT_SECONDS,
+    }
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_async_engine(url, echo=echo, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -67,7 +78,15 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings.async_database_url)
+            return cls(settings.async_database_url)
+        return cls(
+            settings.async_database_url,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            connect_args={
+                "timeout": settings.db_connect_timeout_seconds,
+                "command_timeout": settings.db_command_timeout_seconds,
+            },
+        )
 
     @property
     def dialect(self) -> str:
@@ -93,11 +112,31 @@ def get_database(request: Request) -> Database:
     return db
 
 
+class RequestSessionHook(Protocol):
+    """Observes the request transaction. Features register hooks from the app factory in
+    ``app.state.session_hooks`` (core imports no feature). ``began`` runs when the session
+    opens; ``before_commit`` after the route returned successfully, inside the transaction
+    (its writes commit or roll back with the route's); ``committed`` after a successful commit."""
+
+    def began(self, request: Request, session: AsyncSession) -> None: ...
+
+    async def before_commit(self, request: Request, session: AsyncSession) -> None: ...
+
+    def committed(self, request: Request) -> None: ...
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction owner: commit after the route returns, roll back on error."""
+    hooks: list[RequestSessionHook] = getattr(request.app.state, "session_hooks", [])
     async with get_database(request).transaction() as session:
         request.state.session = session
+        for hook in hooks:
+            hook.began(request, session)
         yield session
+        for hook in hooks:
+            await hook.before_commit(request, session)
+    for hook in hooks:
+        hook.committed(request)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -99,3 +99,84 @@ async def _reject(send: Send, max_bytes: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+# A JSON string (skipped whole, escapes included) or one bracket.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def json_depth_exceeds(body: bytes, max_depth: int) -> bool:
+    """True if brackets nest deeper than ``max_depth``. Strings are matched whole by the regular
+    expression, so brackets inside them do not count and the scan stays at C speed."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class JsonDepthLimitMiddleware:
+    """Refuses JSON bodies nested deeper than ``max_depth`` with 422 before anything parses them:
+    deep nesting costs the parser and validator recursion (and stack) for no legitimate use.
+    Runs inside ``BodySizeLimitMiddleware``, so the body it buffers is already bounded."""
+
+    def __init__(self, app: ASGIApp, max_depth: int) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+        if b"json" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away: nothing to answer
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if json_depth_exceeds(body, self.max_depth):
+            await _send_json(
+                send,
+                422,
+                error_body(
+                    "validation_error", f"JSON nested deeper than {self.max_depth} levels"
+                ),
+            )
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

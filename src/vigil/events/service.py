@@ -41,7 +41,7 @@ def risk_level_for(score: int | None, settings: Settings) -> str | None:
 
 
 def _detection_row(camera_id: str, data: DetectionFields) -> Detection:
-    fields = data.model_dump(exclude={"bbox", "enrichment", "detected_at"})
+    fields = data.model_dump(exclude={"bbox", "enrichment", "detected_at", "camera_id"})
     row = Detection(camera_id=camera_id, **fields)
     row.detected_at = data.detected_at or datetime.now(UTC)
     if data.bbox is not None:

@@ -29,6 +29,10 @@ TASK_MODULES = (
 )
 
 
+class JobCancelled(Exception):  # noqa: N818 (it is a signal, not an error)
+    """Raised by ``ctx.check_cancelled()`` when a user asked to cancel the running job."""
+
+
 class JobContext(Protocol):
     job_id: str
     job_type: str

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 
 import vigil.models  # noqa: F401  (registers every table)
+from vigil.migrations.filters import make_include_object
 from vigil.models.base import Base
-
-# SQLite's FTS5 table for log search and its shadow tables are managed by migrations only.
-SQLITE_FTS_TABLES = ("logs_fts",)
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    dialect = context.get_context().dialect.name
-    if type_ == "table" and name and name.startswith(SQLITE_FTS_TABLES):
-        return False
-    if type_ == "index" and dialect != "postgresql":
-        info = getattr(obj, "info", {}) or {}
-        if info.get("postgresql_only"):
-            return False
-    return True
 
 
 def run_migrations() -> None:
@@ -31,10 +16,9 @@ def run_migrations() -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        include_object=include_object,
+        include_object=make_include_object(connection.dialect.name),
         compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
-        transaction_per_migration=False,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,9 +1,16 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
 from vigil.models.alert import Alert, AlertRule
-from vigil.models.audit import AuditLog
+from vigil.models.api_key import ApiKeyRecord
+from vigil.models.audit import AuditChainAnchor, AuditLog
 from vigil.models.base import Base
-from vigil.models.baseline import ActivityBaseline, ClassBaseline
+from vigil.models.baseline import (
+    ActivityBaseline,
+    BaselineAnomaly,
+    BaselineConfig,
+    ClassBaseline,
+)
+from vigil.models.calibration import CameraCalibration, UserCalibration
 from vigil.models.camera import Camera
 from vigil.models.camera_zone import CameraZone
 from vigil.models.detection import Detection
@@ -20,15 +27,22 @@ from vigil.models.event_feedback import EventFeedback
 from vigil.models.gpu_stats import GpuStats
 from vigil.models.job import Job, JobAttempt, JobLog, JobTransition
 from vigil.models.log import Log
+from vigil.models.notification import AlertDelivery, NotificationChannel
 
 __all__ = [
     "ActionResult",
     "ActivityBaseline",
     "Alert",
+    "AlertDelivery",
     "AlertRule",
+    "ApiKeyRecord",
+    "AuditChainAnchor",
     "AuditLog",
     "Base",
+    "BaselineAnomaly",
+    "BaselineConfig",
     "Camera",
+    "CameraCalibration",
     "CameraZone",
     "ClassBaseline",
     "DemographicsResult",
@@ -43,7 +57,9 @@ __all__ = [
     "JobLog",
     "JobTransition",
     "Log",
+    "NotificationChannel",
     "PoseResult",
     "ReidEmbedding",
     "ThreatDetection",
+    "UserCalibration",
 ]

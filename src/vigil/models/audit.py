@@ -37,3 +37,22 @@ class AuditLog(Base):
     user_agent: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE)
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default=text("'success'"))
+    # Hash chain (vigil.audit.chain): ``row_hash`` = SHA-256 over the row's canonical JSON and
+    # ``prev_hash``, the ``row_hash`` of the row before it (or the retention anchor).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainAnchor(Base):
+    """Where the chain starts after retention deleted its oldest rows: the id and ``row_hash`` of
+    the last deleted row. One row (id 1) at most; absent while nothing was ever pruned."""
+
+    __tablename__ = "audit_chain_anchor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_deleted_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_deleted_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    deleted_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, server_default=func.now()
+    )

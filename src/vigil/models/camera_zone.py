@@ -32,7 +32,7 @@ class CameraZone(Base):
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     camera_id: Mapped[str] = mapped_column(
-        String(100), ForeignKey("cameras.id", ondelete="CASCADE"), nullable=False
+        String, ForeignKey("cameras.id", ondelete="CASCADE"), nullable=False
     )
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     zone_type: Mapped[str] = mapped_column(

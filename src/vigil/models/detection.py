@@ -59,3 +59,7 @@ class Detection(Base):
     video_width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     video_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     enrichment_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE, nullable=True)
+    # Ids of the enabled camera zones the bbox anchor (bottom-centre) was in when the detection
+    # was ingested, highest priority first; NULL when it could not be computed (no bbox or image
+    # size). Filled by ``vigil.zones.hooks``; alert rules with ``zone_ids`` read it.
+    zone_ids: Mapped[list[str] | None] = mapped_column(JSONB_TYPE, nullable=True)

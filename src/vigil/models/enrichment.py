@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     false,
 )
@@ -136,6 +137,9 @@ class ReidEmbedding(Base):
     detection_id: Mapped[int] = _detection_fk(unique=True)
     embedding: Mapped[list[float]] = mapped_column(JSONB_TYPE, nullable=False)
     embedding_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The same unit vector as little-endian float32 bytes (dimension x 4 bytes): what the
+    # in-process search index loads, ~10x faster than parsing the JSON list.
+    embedding_f32: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = _created_at()
 
 

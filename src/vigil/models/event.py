@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -56,6 +57,9 @@ class Event(Base):
     is_fast_path: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
     object_types: Mapped[str | None] = mapped_column(Text, nullable=True)
     clip_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # How unusual the event's activity was for its camera and hour, 0..1 (1 - tail probability
+    # under the learned baseline, see docs/scene.md); NULL until the baseline is established.
+    anomaly_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, server_default=func.now()
     )

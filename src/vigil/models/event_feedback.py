@@ -26,6 +26,10 @@ class EventFeedback(Base):
             "'critical')",
             name="expected_severity_valid",
         ),
+        CheckConstraint(
+            "suggested_score IS NULL OR (suggested_score >= 0 AND suggested_score <= 100)",
+            name="suggested_score_range",
+        ),
         Index("idx_event_feedback_event_id", "event_id"),
         Index("idx_event_feedback_type", "feedback_type"),
         Index("idx_event_feedback_created_at", "created_at"),
@@ -38,6 +42,8 @@ class EventFeedback(Base):
     feedback_type: Mapped[str] = mapped_column(String, nullable=False)
     notes: Mapped[str | None] = mapped_column(Text)
     expected_severity: Mapped[str | None] = mapped_column(String)
+    # The risk score the user thinks was right (optional); feeds the per-camera mean.
+    suggested_score: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, server_default=func.now()
     )

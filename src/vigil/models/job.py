@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +65,17 @@ class Job(Base):
             postgresql_where=text("status = 'queued' AND unique_key IS NOT NULL"),
             sqlite_where=text("status = 'queued' AND unique_key IS NOT NULL"),
         ),
+        # The claim query's access path: waiting jobs of a queue by priority, then age.
+        Index(
+            "idx_jobs_claim",
+            "queue_name",
+            "priority",
+            "created_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+        # Stalled-job recovery looks up running jobs by the worker that holds them.
+        Index("idx_jobs_worker_id", "worker_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
@@ -87,6 +100,12 @@ class Job(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE, nullable=True)
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     unique_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The worker holding the job while it runs (NULL otherwise); see ``JobWorker``.
+    worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A user asked to cancel a running job; its code sees it through ``ctx.check_cancelled()``.
+    cancel_requested: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=false()
+    )
 
     @property
     def is_active(self) -> bool:
@@ -176,3 +195,40 @@ class JobTransition(Base):
         String(50), nullable=False, server_default=text("'worker'")
     )
     metadata_json: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE, nullable=True)
+
+
+class JobWorker(Base):
+    """A running worker process. It refreshes ``last_heartbeat_at``; a worker silent for longer
+    than the stall timeout is presumed dead and any other worker recovers its running jobs."""
+
+    __tablename__ = "job_workers"
+    __table_args__ = (
+        CheckConstraint("concurrency >= 1", name="concurrency_positive"),
+        Index("idx_job_workers_last_heartbeat_at", "last_heartbeat_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    queues: Mapped[str | None] = mapped_column(Text, nullable=True)
+    concurrency: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    started_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, server_default=func.now()
+    )
+    last_heartbeat_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, server_default=func.now()
+    )
+
+
+class JobPeriodicTick(Base):
+    """One row per (periodic task, cron tick): the primary key makes "enqueue this tick" happen
+    once however many workers race for it (procrastinate's ``periodic_defers``)."""
+
+    __tablename__ = "job_periodic_ticks"
+    __table_args__ = (Index("idx_job_periodic_ticks_tick_at", "tick_at"),)
+
+    task_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tick_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    job_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True
+    )

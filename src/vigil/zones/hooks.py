@@ -1,12 +1,16 @@
-"""Ingest-pipeline hook for this area (see ``vigil.events.pipeline``)."""
+"""Ingest hook: tag each detection with the zones its anchor point is in (see docs/scene.md)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.events.pipeline import IngestedEvent
+from vigil.zones.service import assign_zones
 
 
 async def on_event_ingested(session: AsyncSession, ingested: IngestedEvent) -> None:
-    """Not yet wired: this area's issue fills it in."""
-    return None
+    """Store ``detections.zone_ids`` and fill ``ingested.detection_zones`` for the hooks after
+    this one (alert rules with ``zone_ids``). Detections without a bbox or image size get no
+    entry: their membership is unknown, not "outside every zone"."""
+    zones = await assign_zones(session, ingested.event.camera_id, ingested.detections)
+    ingested.detection_zones.update(zones)

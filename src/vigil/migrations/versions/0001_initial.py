@@ -254,7 +254,7 @@ def upgrade() -> None:
     _pg_index('ix_logs_timestamp_brin', 'logs', ['timestamp'], 'brin')
     op.create_table('activity_baselines',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('camera_id', sa.String(length=100), nullable=False),
+    sa.Column('camera_id', sa.String(), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
     sa.Column('day_of_week', sa.Integer(), nullable=False),
     sa.Column('avg_count', sa.Float(), server_default=sa.text('0.0'), nullable=False),
@@ -270,7 +270,7 @@ def upgrade() -> None:
     op.create_index('idx_activity_baseline_slot', 'activity_baselines', ['camera_id', 'hour', 'day_of_week'], unique=False)
     op.create_table('camera_zones',
     sa.Column('id', sa.String(), nullable=False),
-    sa.Column('camera_id', sa.String(length=100), nullable=False),
+    sa.Column('camera_id', sa.String(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('zone_type', sa.Enum('entry_point', 'driveway', 'sidewalk', 'yard', 'other', name='camera_zone_type_enum', create_constraint=True), server_default=sa.text("'other'"), nullable=False),
     sa.Column('coordinates', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -291,8 +291,8 @@ def upgrade() -> None:
     op.create_index('idx_camera_zones_enabled', 'camera_zones', ['enabled'], unique=False)
     op.create_table('class_baselines',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('camera_id', sa.String(length=100), nullable=False),
-    sa.Column('detection_class', sa.String(length=50), nullable=False),
+    sa.Column('camera_id', sa.String(), nullable=False),
+    sa.Column('detection_class', sa.String(), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
     sa.Column('frequency', sa.Float(), server_default=sa.text('0.0'), nullable=False),
     sa.Column('sample_count', sa.Integer(), server_default=sa.text('0'), nullable=False),
