@@ -3,7 +3,8 @@
 The schema is built by running the Alembic migrations (never ``create_all``). Tests commit for
 real, exactly as production does, and each test starts from empty tables: ``db`` truncates every
 table after the test. Choose backends with ``--backends=sqlite,postgresql`` (default both) or
-``VIGIL_TEST_BACKENDS``; ``VIGIL_TEST_POSTGRES_URL`` uses an existing server instead of starting one.
+``VIGIL_TEST_BACKENDS``; ``VIGIL_TEST_POSTGRES_URL`` uses an existing server instead of
+starting one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        chosen = [b.strip() for b in metafunc.config.getoption("--backends").split(",") if b.strip()]
+        chosen = [
+            b.strip() for b in metafunc.config.getoption("--backends").split(",") if b.strip()
+        ]
         unknown = set(chosen) - set(ALL_BACKENDS)
         if unknown:
             raise pytest.UsageError(f"unknown backends: {sorted(unknown)}")

@@ -46,7 +46,15 @@ class PostgresServer:
             "-c max_connections=300 -c shared_buffers=128MB"
         )
         self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
         )
         return self
 
@@ -55,9 +63,19 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         subprocess.run(
-            ["psql", "-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres",
-             "-qc", f'CREATE DATABASE "{name}"'],
-            check=True, capture_output=True,
+            [
+                "psql",
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-qc",
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            capture_output=True,
         )
         return self.url(name)
 

@@ -46,7 +46,7 @@ API_ROUTERS = (
 )
 
 # Background services run by ``vigil serve``: each module exposes
-# ``lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]``. Entered in order, left in reverse.
+# ``lifespan(app) -> AbstractAsyncContextManager[None]``. Entered in order, left in reverse.
 LIFESPAN_SERVICES: tuple[str, ...] = ()
 
 

@@ -106,8 +106,9 @@ def db_upgrade(revision: str = typer.Argument("heads", help="Target revision."))
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(upgrade(settings.async_database_url, revision))
-    console.print(f"database at [bold]{settings.async_database_url.render_as_string()}[/bold] "
-                  "is up to date")
+    console.print(
+        f"database at [bold]{settings.async_database_url.render_as_string()}[/bold] is up to date"
+    )
 
 
 @db_app.command("current")

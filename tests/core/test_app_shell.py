@@ -34,8 +34,11 @@ async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
 
 
 async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/cameras", content=b"{" + b" " * 3_000_000 + b"}",
-                          headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/cameras",
+        content=b"{" + b" " * 3_000_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413
     assert r.json()["error"] == "payload_too_large"
 
@@ -54,8 +57,9 @@ async def test_api_keys_required_when_configured(app, client: httpx.AsyncClient)
     )
     app.state.settings = settings
     assert (await client.get("/api/cameras")).status_code == 401
-    assert (await client.get("/api/cameras", headers={"X-API-Key": "wrong-key-123456789"})
-            ).status_code == 401
+    assert (
+        await client.get("/api/cameras", headers={"X-API-Key": "wrong-key-123456789"})
+    ).status_code == 401
     ok = await client.get("/api/cameras", headers={"X-API-Key": "0123456789abcdef0123"})
     assert ok.status_code == 200
     bearer = {"Authorization": "Bearer fedcba9876543210fedc"}

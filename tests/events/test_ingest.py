@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from tests.factories import detection
 from vigil.core.db import Database
-from vigil.models import Detection, Event, EventDetection, PoseResult, ReidEmbedding, ThreatDetection
+from vigil.models import (
+    Detection,
+    Event,
+    EventDetection,
+    PoseResult,
+    ReidEmbedding,
+    ThreatDetection,
+)
 
 STARTED = "2026-11-26T10:00:00+00:00"
 
@@ -30,8 +37,16 @@ async def _count(db: Database, model: Any) -> int:
 
 @pytest.mark.parametrize(
     ("score", "level"),
-    [(0, "low"), (29, "low"), (30, "medium"), (59, "medium"), (60, "high"), (84, "high"),
-     (85, "critical"), (100, "critical")],
+    [
+        (0, "low"),
+        (29, "low"),
+        (30, "medium"),
+        (59, "medium"),
+        (60, "high"),
+        (84, "high"),
+        (85, "critical"),
+        (100, "critical"),
+    ],
 )
 async def test_risk_level_bands(client: httpx.AsyncClient, score: int, level: str) -> None:
     cam = await _camera(client)
@@ -54,8 +69,12 @@ async def test_batch_ingest_stores_everything_in_one_go(
             "reid": {"embedding": _unit(512)},
         },
     )
-    body = {"camera_id": cam, "started_at": STARTED, "risk_score": 70,
-            "detections": [det, detection("car", bbox=(0, 0, 10, 10), image=(640, 480))]}
+    body = {
+        "camera_id": cam,
+        "started_at": STARTED,
+        "risk_score": 70,
+        "detections": [det, detection("car", bbox=(0, 0, 10, 10), image=(640, 480))],
+    }
     r = await client.post("/api/ingest", json=body)
     assert r.status_code == 201, r.text
     data = r.json()
@@ -83,8 +102,20 @@ async def test_batch_ingest_stores_everything_in_one_go(
         ({"detections": [{**detection(), "image_width": None}]}, "image_width"),
         ({"detections": [detection(bbox=(600, 0, 100, 10), image=(640, 480))]}, "right edge"),
         ({"detections": [detection(enrichment={"pose": {"pose_class": "dancing"}})]}, "pose_class"),
-        ({"detections": [detection(enrichment={"threats": [
-            {"threat_type": "rifle", "confidence": 0.5, "severity": "high"}]})]}, "threat_type"),
+        (
+            {
+                "detections": [
+                    detection(
+                        enrichment={
+                            "threats": [
+                                {"threat_type": "rifle", "confidence": 0.5, "severity": "high"}
+                            ]
+                        }
+                    )
+                ]
+            },
+            "threat_type",
+        ),
         ({"ended_at": "2026-11-26T09:00:00+00:00"}, "ended_at"),
         ({"surprise": 1}, "surprise"),
     ],
@@ -107,8 +138,9 @@ async def test_wrong_embedding_dimension_rolls_back_whole_batch(
 ) -> None:
     cam = await _camera(client)
     dets = [detection(), detection(enrichment={"reid": {"embedding": _unit(128)}})]
-    r = await client.post("/api/ingest", json={"camera_id": cam, "started_at": STARTED,
-                                               "detections": dets})
+    r = await client.post(
+        "/api/ingest", json={"camera_id": cam, "started_at": STARTED, "detections": dets}
+    )
     assert r.status_code == 422
     assert "512" in r.json()["detail"]
     assert await _count(db, Detection) == 0
@@ -134,12 +166,17 @@ async def test_detections_then_event_linking(client: httpx.AsyncClient, db: Data
         r = await client.post("/api/detections", json={"camera_id": cam, **detection()})
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    foreign = (await client.post("/api/detections", json={"camera_id": other, **detection()})).json()
-    r = await client.post("/api/events", json={"camera_id": cam, "started_at": STARTED,
-                                               "detection_ids": [ids[0], foreign["id"]]})
+    foreign = (
+        await client.post("/api/detections", json={"camera_id": other, **detection()})
+    ).json()
+    r = await client.post(
+        "/api/events",
+        json={"camera_id": cam, "started_at": STARTED, "detection_ids": [ids[0], foreign["id"]]},
+    )
     assert r.status_code == 422
-    r = await client.post("/api/events", json={"camera_id": cam, "started_at": STARTED,
-                                               "detection_ids": [ids[0]]})
+    r = await client.post(
+        "/api/events", json={"camera_id": cam, "started_at": STARTED, "detection_ids": [ids[0]]}
+    )
     assert r.status_code == 201
     event_id = r.json()["event"]["id"]
     r = await client.post(f"/api/events/{event_id}/detections", json={"detection_ids": [ids[1]]})
@@ -161,8 +198,9 @@ async def test_second_pose_for_a_detection_is_409(client: httpx.AsyncClient) -> 
 
 async def test_event_review_and_soft_delete(client: httpx.AsyncClient) -> None:
     cam = await _camera(client)
-    event_id = (await client.post("/api/ingest", json={"camera_id": cam, "started_at": STARTED})
-                ).json()["event"]["id"]
+    event_id = (
+        await client.post("/api/ingest", json={"camera_id": cam, "started_at": STARTED})
+    ).json()["event"]["id"]
     r = await client.patch(f"/api/events/{event_id}", json={"reviewed": True, "notes": "ok"})
     assert r.json()["reviewed"] is True
     listed = (await client.get("/api/events", params={"reviewed": True})).json()

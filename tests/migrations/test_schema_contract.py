@@ -165,9 +165,7 @@ def test_contract_checks_are_in_the_models(table: SpecTable) -> None:
 
 
 @pytest.mark.parametrize("table", list(TABLES.values()), ids=lambda t: t.name)
-async def test_model_checks_exist_in_database(
-    db: Database, backend: str, table: SpecTable
-) -> None:
+async def test_model_checks_exist_in_database(db: Database, backend: str, table: SpecTable) -> None:
     names = set(_model_checks(table.name))
     if backend == "postgresql":
         rows = await _rows(
@@ -189,7 +187,9 @@ async def test_model_checks_exist_in_database(
 async def test_logs_search_vector_trigger_weights(pg: Database) -> None:
     async with pg.engine.begin() as conn:
         await conn.execute(
-            text("INSERT INTO logs (level, component, message) VALUES ('ERROR', 'camera', 'failed')")
+            text(
+                "INSERT INTO logs (level, component, message) VALUES ('ERROR', 'camera', 'failed')"
+            )
         )
         vector = (await conn.execute(text("SELECT search_vector::text FROM logs"))).scalar_one()
     assert "'fail':1A" in vector and "'camera':2B" in vector and "'error':3C" in vector

@@ -13,7 +13,16 @@ from vigil.zones.geometry import (
 
 SQUARE = [(0.2, 0.2), (0.6, 0.2), (0.6, 0.6), (0.2, 0.6)]
 # A "U" (concave): the notch between x 0.4..0.6 above y 0.5 is outside.
-U_SHAPE = [(0.2, 0.2), (0.4, 0.2), (0.4, 0.5), (0.6, 0.5), (0.6, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8)]
+U_SHAPE = [
+    (0.2, 0.2),
+    (0.4, 0.2),
+    (0.4, 0.5),
+    (0.6, 0.5),
+    (0.6, 0.2),
+    (0.8, 0.2),
+    (0.8, 0.8),
+    (0.2, 0.8),
+]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +79,12 @@ def test_self_intersection() -> None:
 
 
 def test_rectangles() -> None:
-    assert rectangle_points([(0.6, 0.7), (0.1, 0.2)]) == [(0.1, 0.2), (0.6, 0.2), (0.6, 0.7), (0.1, 0.7)]
+    assert rectangle_points([(0.6, 0.7), (0.1, 0.2)]) == [
+        (0.1, 0.2),
+        (0.6, 0.2),
+        (0.6, 0.7),
+        (0.1, 0.7),
+    ]
     assert rectangle_points([(0.1, 0.2), (0.6, 0.2), (0.6, 0.7), (0.1, 0.7)])[2] == (0.6, 0.7)
     with pytest.raises(ValueError, match="axis-aligned"):
         rectangle_points([(0.1, 0.2), (0.6, 0.25), (0.6, 0.7), (0.1, 0.7)])

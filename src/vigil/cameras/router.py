@@ -12,7 +12,10 @@ router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=CameraRead, responses=responses(409, 422)
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CameraRead,
+    responses=responses(409, 422),
 )
 async def create_camera(data: CameraCreate, session: SessionDep) -> CameraRead:
     """Register a camera; its id is normalised from the name ("Front Door" → front_door)."""

@@ -12,7 +12,7 @@ CameraStatus = Literal["online", "offline", "error", "unknown"]
 
 
 def normalize_camera_id(name: str) -> str:
-    """"Front Door" -> "front_door": trim, lower-case, spaces/hyphens to ``_``, drop other
+    """ "Front Door" -> "front_door": trim, lower-case, spaces/hyphens to ``_``, drop other
     non-word characters, collapse repeated and strip leading/trailing underscores."""
     value = name.strip().lower()
     value = re.sub(r"[\s\-]+", "_", value)

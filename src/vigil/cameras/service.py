@@ -11,7 +11,9 @@ from vigil.core.errors import Conflict, NotFound
 from vigil.models import Camera
 
 
-async def get_camera(session: AsyncSession, camera_id: str, *, include_deleted: bool = False) -> Camera:
+async def get_camera(
+    session: AsyncSession, camera_id: str, *, include_deleted: bool = False
+) -> Camera:
     camera = await session.get(Camera, camera_id)
     if camera is None or (camera.deleted_at is not None and not include_deleted):
         raise NotFound(f"camera {camera_id!r} not found", code="camera_not_found")

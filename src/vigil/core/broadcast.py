@@ -75,7 +75,9 @@ def _database_key(session: AsyncSession) -> str:
     return bind.url.render_as_string(hide_password=True) if bind is not None else ""
 
 
-async def publish(channel: str, payload: dict[str, Any], session: AsyncSession | None = None) -> None:
+async def publish(
+    channel: str, payload: dict[str, Any], session: AsyncSession | None = None
+) -> None:
     """Publish from anywhere that has a session (no app needed): transactional when it can be."""
     data = _check(channel, payload)
     if session is None:

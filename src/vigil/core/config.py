@@ -25,7 +25,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ApiKey:
-    """An API key as Vigil holds it: a name, a scope and the SHA-256 of the secret, never the key."""
+    """An API key as Vigil holds it: name, scope and the SHA-256 of the secret, never the key."""
 
     name: str
     digest: bytes
@@ -170,7 +170,9 @@ def parse_api_keys(value: str) -> tuple[ApiKey, ...]:
             raise ValueError(f"API key {parts[0]!r} is shorter than 16 characters")
         if len(parts) == 3 and parts[2] not in ("read", "write"):
             raise ValueError(f"API key {parts[0]!r}: scope must be 'read' or 'write'")
-        keys.append(ApiKey(parts[0], hash_api_key(parts[1]), len(parts) == 3 and parts[2] == "read"))
+        keys.append(
+            ApiKey(parts[0], hash_api_key(parts[1]), len(parts) == 3 and parts[2] == "read")
+        )
     return tuple(keys)
 
 

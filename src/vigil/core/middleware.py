@@ -150,9 +150,7 @@ class JsonDepthLimitMiddleware:
             await _send_json(
                 send,
                 422,
-                error_body(
-                    "validation_error", f"JSON nested deeper than {self.max_depth} levels"
-                ),
+                error_body("validation_error", f"JSON nested deeper than {self.max_depth} levels"),
             )
             return
         replayed = False

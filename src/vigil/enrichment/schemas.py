@@ -9,7 +9,13 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from vigil.core.schemas import ReadModel, StrictModel
-from vigil.models.enrichment import AGE_RANGES, GENDERS, POSE_CLASSES, THREAT_SEVERITIES, THREAT_TYPES
+from vigil.models.enrichment import (
+    AGE_RANGES,
+    GENDERS,
+    POSE_CLASSES,
+    THREAT_SEVERITIES,
+    THREAT_TYPES,
+)
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 PoseClass = Literal[POSE_CLASSES]  # type: ignore[valid-type]
@@ -32,7 +38,9 @@ class PoseIn(StrictModel):
         if value is None:
             return None
         if len(value) != COCO_KEYPOINTS or any(len(p) != 3 for p in value):
-            raise ValueError(f"keypoints must be {COCO_KEYPOINTS} COCO points of [x, y, confidence]")
+            raise ValueError(
+                f"keypoints must be {COCO_KEYPOINTS} COCO points of [x, y, confidence]"
+            )
         return value
 
 
@@ -69,7 +77,6 @@ class EnrichmentIn(StrictModel):
     demographics: DemographicsIn | None = None
     reid: ReidIn | None = None
     action: ActionIn | None = None
-
 
 
 class PoseRead(ReadModel):

@@ -49,7 +49,9 @@ async def ingest(data: IngestRequest, session: SessionDep, settings: SettingsDep
     response_model=IngestResult,
     responses=responses(404, 422),
 )
-async def create_event(data: EventCreate, session: SessionDep, settings: SettingsDep) -> IngestResult:
+async def create_event(
+    data: EventCreate, session: SessionDep, settings: SettingsDep
+) -> IngestResult:
     """Create an event from already-stored detections of one camera."""
     event, ids, pipeline = await service.create_event(session, data, settings)
     return IngestResult(event=EventRead.model_validate(event), detection_ids=ids, pipeline=pipeline)
@@ -91,8 +93,13 @@ async def get_event(event_id: int, session: SessionDep) -> EventDetail:
     """One event with the ids of its detections."""
     event = await service.get_event(session, event_id)
     ids = await service.event_detection_ids(session, event_id)
-    return EventDetail.model_validate({**EventRead.model_validate(event).model_dump(),
-                                       "llm_prompt": event.llm_prompt, "detection_ids": ids})
+    return EventDetail.model_validate(
+        {
+            **EventRead.model_validate(event).model_dump(),
+            "llm_prompt": event.llm_prompt,
+            "detection_ids": ids,
+        }
+    )
 
 
 @router.patch("/api/events/{event_id}", response_model=EventRead, responses=responses(404, 422))
@@ -115,7 +122,9 @@ async def delete_event(event_id: int, session: SessionDep) -> EventRead:
 async def list_event_detections(event_id: int, session: SessionDep) -> list[DetectionRead]:
     """The detections that make up an event."""
     await service.get_event(session, event_id)
-    return [DetectionRead.model_validate(d) for d in await service.event_detections(session, event_id)]
+    return [
+        DetectionRead.model_validate(d) for d in await service.event_detections(session, event_id)
+    ]
 
 
 @router.post(
@@ -164,7 +173,9 @@ async def list_detections(
     return [DetectionRead.model_validate(d) for d in rows]
 
 
-@router.get("/api/detections/{detection_id}", response_model=DetectionRead, responses=responses(404))
+@router.get(
+    "/api/detections/{detection_id}", response_model=DetectionRead, responses=responses(404)
+)
 async def get_detection(detection_id: int, session: SessionDep) -> DetectionRead:
     """One detection."""
     return DetectionRead.model_validate(await service.get_detection(session, detection_id))

@@ -43,11 +43,15 @@ class DetectionFields(StrictModel):
         if self.bbox is None:
             return self
         if self.image_width is None or self.image_height is None:
-            raise ValueError("bbox needs image_width and image_height (the image it is measured in)")
+            raise ValueError(
+                "bbox needs image_width and image_height (the image it is measured in)"
+            )
         if self.bbox.x + self.bbox.width > self.image_width:
             raise ValueError("bbox extends past the image's right edge (x + width > image_width)")
         if self.bbox.y + self.bbox.height > self.image_height:
-            raise ValueError("bbox extends past the image's bottom edge (y + height > image_height)")
+            raise ValueError(
+                "bbox extends past the image's bottom edge (y + height > image_height)"
+            )
         return self
 
 

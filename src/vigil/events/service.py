@@ -58,7 +58,9 @@ async def create_detection(
     session.add(row)
     await session.flush()
     if data.enrichment is not None:
-        await add_enrichment(session, row.id, data.enrichment, reid_dimension=settings.reid_dimension)
+        await add_enrichment(
+            session, row.id, data.enrichment, reid_dimension=settings.reid_dimension
+        )
     await touch_camera(session, camera, row.detected_at)
     await session.flush()
     return row

@@ -26,10 +26,12 @@ TASK_MODULES = (
     "vigil.audit.tasks",
     "vigil.quality.tasks",
     "vigil.baselines.tasks",
+    "vigil.retention.tasks",
+    "vigil.events.export",
 )
 
 
-class JobCancelled(Exception):  # noqa: N818 (it is a signal, not an error)
+class JobCancelled(Exception):
     """Raised by ``ctx.check_cancelled()`` when a user asked to cancel the running job."""
 
 
@@ -63,7 +65,27 @@ class TaskSpec:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class PeriodicSpec:
+    """A task enqueued on a cron schedule, once per tick across all workers."""
+
+    task_name: str
+    cron: str
+    payload: dict[str, Any]
+    # Name of a ``Settings`` field holding the cron expression, so operators can move it
+    # (an empty value turns the schedule off); ``cron`` is the default when the field is unset.
+    cron_setting: str | None = None
+
+    def cron_for(self, settings: Settings) -> str:
+        if self.cron_setting is not None:
+            value = getattr(settings, self.cron_setting, None)
+            if value is not None:
+                return str(value).strip()
+        return self.cron
+
+
 _TASKS: dict[str, TaskSpec] = {}
+_PERIODIC: dict[str, PeriodicSpec] = {}
 
 
 def task(
@@ -86,12 +108,46 @@ def task(
     return register
 
 
+def periodic(
+    cron: str, *, cron_setting: str | None = None, payload: dict[str, Any] | None = None
+) -> Callable[[TaskFn], TaskFn]:
+    """Run a task on a cron schedule (5 fields, or 6 with seconds last). Put it above ``@task``:
+
+    ``@periodic("0 3 * * *")`` then ``@task("retention.cleanup", ...)`` on the function.
+    """
+    from croniter import croniter
+
+    if not croniter.is_valid(cron):
+        raise ValueError(f"invalid cron expression {cron!r}")
+
+    def register(fn: TaskFn) -> TaskFn:
+        spec = next((s for s in _TASKS.values() if s.fn is fn), None)
+        if spec is None:
+            raise RuntimeError("@periodic must be applied above @task(...)")
+        _PERIODIC[spec.name] = PeriodicSpec(spec.name, cron, dict(payload or {}), cron_setting)
+        return fn
+
+    return register
+
+
+def periodic_tasks() -> dict[str, PeriodicSpec]:
+    load_tasks()
+    return dict(_PERIODIC)
+
+
 @cache
-def load_tasks() -> dict[str, TaskSpec]:
+def _import_task_modules() -> None:
     for module in TASK_MODULES:
         importlib.import_module(module)
+
+
+def load_tasks() -> dict[str, TaskSpec]:
+    """Every declared task: those of ``TASK_MODULES`` plus any module imported since (a worker's
+    ``--tasks-module``, tests)."""
+    _import_task_modules()
     return dict(_TASKS)
 
 
 def get_task(name: str) -> TaskSpec | None:
-    return load_tasks().get(name)
+    _import_task_modules()
+    return _TASKS.get(name)

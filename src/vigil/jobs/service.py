@@ -55,7 +55,9 @@ async def enqueue(
     session.add(job)
     await session.flush()
     session.add(
-        JobTransition(job_id=job.id, from_status=None, to_status="queued", triggered_by=triggered_by)
+        JobTransition(
+            job_id=job.id, from_status=None, to_status="queued", triggered_by=triggered_by
+        )
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # Delivered at commit (and dropped on rollback), so workers wake only for real jobs.

@@ -36,7 +36,9 @@ class AuditLog(Base):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default=text("'success'"))
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=text("'success'")
+    )
     # Hash chain (vigil.audit.chain): ``row_hash`` = SHA-256 over the row's canonical JSON and
     # ``prev_hash``, the ``row_hash`` of the row before it (or the retention anchor).
     prev_hash: Mapped[str | None] = mapped_column(String(64))

@@ -36,9 +36,7 @@ class ActivityBaseline(Base):
     day_of_week: Mapped[int] = mapped_column(Integer, nullable=False)
     avg_count: Mapped[float] = mapped_column(Float, nullable=False, server_default=text("0.0"))
     # EWMA variance of the per-slot count, next to the EWMA mean (over-dispersion, z-scores).
-    count_variance: Mapped[float] = mapped_column(
-        Float, nullable=False, server_default=text("0.0")
-    )
+    count_variance: Mapped[float] = mapped_column(Float, nullable=False, server_default=text("0.0"))
     sample_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     last_updated: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, server_default=func.now()

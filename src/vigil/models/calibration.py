@@ -34,7 +34,9 @@ class UserCalibration(Base):
 
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     low_threshold: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("30"))
-    medium_threshold: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("60"))
+    medium_threshold: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("60")
+    )
     high_threshold: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("85"))
     decay_factor: Mapped[float] = mapped_column(Float, nullable=False, server_default=text("0.1"))
     false_positive_count: Mapped[int] = _count()

@@ -14,9 +14,7 @@ CAMERA_STATUSES = ("online", "offline", "error", "unknown")
 class Camera(Base):
     __tablename__ = "cameras"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('online', 'offline', 'error', 'unknown')", name="status_valid"
-        ),
+        CheckConstraint("status IN ('online', 'offline', 'error', 'unknown')", name="status_valid"),
         Index("idx_cameras_name_unique", "name", unique=True),
         Index("idx_cameras_folder_path_unique", "folder_path", unique=True),
         Index("idx_cameras_status", "status"),

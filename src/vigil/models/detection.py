@@ -22,7 +22,8 @@ class Detection(Base):
         ),
         CheckConstraint("media_type IN ('image', 'video')", name="media_type_valid"),
         CheckConstraint(
-            "(image_width IS NULL OR image_width > 0) AND (image_height IS NULL OR image_height > 0)",
+            "(image_width IS NULL OR image_width > 0) AND "
+            "(image_height IS NULL OR image_height > 0)",
             name="image_size_positive",
         ),
         Index("idx_detections_camera_id", "camera_id"),

@@ -37,9 +37,7 @@ class Job(Base):
             "status IN ('queued', 'running', 'completed', 'failed', 'cancelled')",
             name="status_valid",
         ),
-        CheckConstraint(
-            "progress_percent >= 0 AND progress_percent <= 100", name="progress_range"
-        ),
+        CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
         CheckConstraint("priority >= 0 AND priority <= 4", name="priority_range"),
         CheckConstraint("attempt_number >= 1", name="attempt_number_positive"),
         CheckConstraint("max_attempts >= 1", name="max_attempts_positive"),
@@ -103,9 +101,7 @@ class Job(Base):
     # The worker holding the job while it runs (NULL otherwise); see ``JobWorker``.
     worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # A user asked to cancel a running job; its code sees it through ``ctx.check_cancelled()``.
-    cancel_requested: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=false()
-    )
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
 
     @property
     def is_active(self) -> bool:
@@ -141,7 +137,9 @@ class JobAttempt(Base):
         UTCDateTime(), nullable=False, server_default=func.now()
     )
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default=text("'started'"))
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=text("'started'")
+    )
     worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_traceback: Mapped[str | None] = mapped_column(Text, nullable=True)

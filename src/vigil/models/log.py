@@ -45,6 +45,8 @@ class Log(Base):
     detection_id: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE)
-    source: Mapped[str] = mapped_column(String(10), nullable=False, server_default=text("'backend'"))
+    source: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=text("'backend'")
+    )
     user_agent: Mapped[str | None] = mapped_column(Text)
     search_vector: Mapped[Any] = mapped_column(TSVECTOR_TYPE, nullable=True)

@@ -36,6 +36,8 @@ async def store_embedding(
     session: AsyncSession, detection_id: int, vector: list[float], dimension: int
 ) -> ReidEmbedding:
     unit = normalise(vector, dimension)
-    row = ReidEmbedding(detection_id=detection_id, embedding=unit, embedding_hash=embedding_hash(unit))
+    row = ReidEmbedding(
+        detection_id=detection_id, embedding=unit, embedding_hash=embedding_hash(unit)
+    )
     session.add(row)
     return row

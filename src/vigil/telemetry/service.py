@@ -78,7 +78,7 @@ def _bucket_expr(dialect: str, width: int) -> ColumnElement[Any]:
         epoch = func.extract("epoch", GpuStats.recorded_at)
         return cast(func.floor(epoch / width), BigInteger)
     epoch_int = cast(func.strftime("%s", GpuStats.recorded_at), Integer)
-    return epoch_int / width  # integer division on SQLite
+    return epoch_int // width
 
 
 async def history(

@@ -115,7 +115,11 @@ def rectangle_points(points: Sequence[Point]) -> list[Point]:
     elif len(points) == 4:
         xs = {round(p[0], 12) for p in points}
         ys = {round(p[1], 12) for p in points}
-        if len(xs) != 2 or len(ys) != 2 or len({(round(x, 12), round(y, 12)) for x, y in points}) != 4:
+        if (
+            len(xs) != 2
+            or len(ys) != 2
+            or len({(round(x, 12), round(y, 12)) for x, y in points}) != 4
+        ):
             raise ValueError("a 4-point rectangle needs 4 distinct axis-aligned corners")
         # Consecutive corners must share an x or a y (a bow-tie ordering does not).
         for i in range(4):

@@ -48,9 +48,7 @@ async def update_zone(
     return ZoneRead.model_validate(await service.update_zone(session, camera_id, zone_id, data))
 
 
-@router.delete(
-    "/{zone_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404)
-)
+@router.delete("/{zone_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
 async def delete_zone(camera_id: str, zone_id: str, session: SessionDep) -> Response:
     """Remove a zone. Detections keep the zone ids they were tagged with."""
     await service.delete_zone(session, camera_id, zone_id)

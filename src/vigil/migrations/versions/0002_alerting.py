@@ -26,12 +26,20 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("secret", sa.Text(), nullable=True),
         sa.Column("enabled", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.CheckConstraint("kind IN ('apprise', 'webhook')", name=op.f("ck_notification_channels_kind_valid")),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.CheckConstraint(
+            "kind IN ('apprise', 'webhook')", name=op.f("ck_notification_channels_kind_valid")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_channels")),
     )
-    op.create_index("idx_notification_channels_name_unique", "notification_channels", ["name"], unique=True)
+    op.create_index(
+        "idx_notification_channels_name_unique", "notification_channels", ["name"], unique=True
+    )
     op.create_table(
         "alert_deliveries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -42,12 +50,24 @@ def upgrade() -> None:
         sa.Column("ok", sa.Boolean(), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"], name=op.f("fk_alert_deliveries_alert_id_alerts"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["channel_id"], ["notification_channels.id"], name=op.f("fk_alert_deliveries_channel_id_notification_channels"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_alert_deliveries_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["notification_channels.id"],
+            name=op.f("fk_alert_deliveries_channel_id_notification_channels"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_deliveries")),
     )
     op.create_index("idx_alert_deliveries_alert_id", "alert_deliveries", ["alert_id"], unique=False)
-    op.create_index("idx_alert_deliveries_channel_id", "alert_deliveries", ["channel_id"], unique=False)
+    op.create_index(
+        "idx_alert_deliveries_channel_id", "alert_deliveries", ["channel_id"], unique=False
+    )
     op.create_index("idx_alert_deliveries_at", "alert_deliveries", ["at"], unique=False)
 
 

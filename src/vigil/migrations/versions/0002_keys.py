@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=8), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("scope", sa.String(length=10), server_default=sa.text("'write'"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("scope IN ('read', 'write')", name=op.f("ck_api_keys_scope_valid")),

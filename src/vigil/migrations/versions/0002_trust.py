@@ -84,7 +84,9 @@ def upgrade() -> None:
         sa.Column("medium_threshold", sa.Integer(), server_default=sa.text("60"), nullable=False),
         sa.Column("high_threshold", sa.Integer(), server_default=sa.text("85"), nullable=False),
         sa.Column("decay_factor", sa.Float(), server_default=sa.text("0.1"), nullable=False),
-        sa.Column("false_positive_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "false_positive_count", sa.Integer(), server_default=sa.text("0"), nullable=False
+        ),
         sa.Column("missed_threat_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("feedback_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("window_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
@@ -103,8 +105,12 @@ def upgrade() -> None:
     op.create_table(
         "camera_calibrations",
         sa.Column("camera_id", sa.String(length=100), nullable=False),
-        sa.Column("total_feedback_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("false_positive_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "total_feedback_count", sa.Integer(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "false_positive_count", sa.Integer(), server_default=sa.text("0"), nullable=False
+        ),
         sa.Column("false_positive_rate", sa.Float(), server_default=sa.text("0.0"), nullable=False),
         sa.Column("risk_offset", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("window_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
