@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest clean
+.PHONY: run test install lint typecheck pytest clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Create the venv, install, migrate and serve on the embedded SQLite default.
+## Create the venv, install, migrate and serve on the embedded SQLite default, with the demo
+## home feeding it (a week of history first, then live activity at 60x): open http://127.0.0.1:8000
 run: install
 	$(BIN)/vigil db upgrade
-	$(BIN)/vigil serve
+	$(BIN)/vigil serve --demo --demo-backfill-days 7 --demo-speed 60
 
 ## Install test dependencies, start a throwaway PostgreSQL, run everything on SQLite and PostgreSQL.
 test: install lint typecheck pytest
@@ -29,8 +30,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install chromium
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## Debian's chromium for the dashboard's browser tests (CI runs as root).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## Save a PNG of every dashboard page to docs/screenshots/ (demo data in a throwaway database).
+screenshots: install chromium
+	$(BIN)/python -m vigil.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) vigil-data .pytest_cache .mypy_cache .ruff_cache

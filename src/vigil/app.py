@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -10,10 +11,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from vigil import __version__
+from vigil.audit.recorder import AuditMiddleware, AuditSessionHook
 from vigil.core.config import Settings, load_settings
 from vigil.core.db import Database
 from vigil.core.errors import error_body, install_error_handlers
@@ -25,6 +33,7 @@ from vigil.core.middleware import (
 )
 from vigil.core.security import require_api_key
 from vigil.keys.store import DatabaseKeyStore
+from vigil.web.router import install_dashboard
 
 log = get_logger("app")
 
@@ -47,7 +56,12 @@ API_ROUTERS = (
 
 # Background services run by ``vigil serve``: each module exposes
 # ``lifespan(app) -> AbstractAsyncContextManager[None]``. Entered in order, left in reverse.
-LIFESPAN_SERVICES: tuple[str, ...] = ()
+LIFESPAN_SERVICES: tuple[str, ...] = (
+    "vigil.logs.writer",  # first in, last out: stores every other service's log lines
+    "vigil.core.broadcast",  # early: later services may publish live updates
+    "vigil.telemetry.sampler",  # GPU telemetry (NVML), when settings.gpu_sampler_enabled
+    "vigil.jobs.runtime",  # the embedded job worker, when settings.embedded_worker
+)
 
 
 @asynccontextmanager
@@ -83,9 +97,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         api.include_router(importlib.import_module(dotted).router)
     app.include_router(api)
     app.include_router(_health_router())
+    # The dashboard: its own session-cookie auth, outside the API-key router (vigil.web).
+    install_dashboard(app)
 
     app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Audit trail of every mutating /api call: the session hook writes success rows in the
+    # request transaction; the middleware (outside the size limit, so 413s count) records failures.
+    app.state.session_hooks = [AuditSessionHook()]
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -138,10 +158,20 @@ def _install_database_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    async def out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # An integer the database cannot hold (e.g. ?offset=2**63): the client's input is bad.
+        log.info("db.value_out_of_range", error=str(getattr(exc, "orig", exc))[:200])
+        return JSONResponse(
+            error_body("validation_error", "a number in the request is out of range"),
+            status_code=422,
+        )
+
     async def dbapi(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
         if exc.connection_invalidated or isinstance(exc, InterfaceError):
             return await unavailable(request, exc)
+        if isinstance(exc, DataError) or _OUT_OF_RANGE.search(str(exc.orig)):
+            return await out_of_range(request, exc)
         raise exc
 
     app.add_exception_handler(IntegrityError, integrity)
@@ -152,6 +182,10 @@ def _install_database_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TimeoutError, unavailable)
     app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
+    app.add_exception_handler(OverflowError, out_of_range)
+
+
+_OUT_OF_RANGE = re.compile(r"out of \w* ?range")
 
 
 def _is_disk_full(exc: Exception) -> bool:

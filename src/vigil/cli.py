@@ -47,6 +47,12 @@ def serve(
     host: str | None = typer.Option(None, help="Address to bind (default VIGIL_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default VIGIL_PORT, 8000)."),
     migrate: bool = typer.Option(True, help="Apply pending migrations before serving."),
+    demo: bool = typer.Option(False, help="Also feed a simulated home into this server."),
+    demo_speed: float = typer.Option(60.0, min=0.01, help="Demo: live activity, times real time."),
+    demo_backfill_days: float = typer.Option(0.0, min=0, max=365, help="Demo: days of history."),
+    demo_api_key: str | None = typer.Option(
+        None, envvar="VIGIL_DEMO_API_KEY", help="Demo: API key when authentication is on."
+    ),
 ) -> None:
     """Run the API and dashboard (and, by default, the embedded worker and samplers)."""
     import uvicorn
@@ -68,8 +74,20 @@ def serve(
     configure_logging(settings.log_level)
     if migrate:
         _upgrade(settings)
+    application = create_app(settings)
+    if demo:
+        from vigil.demo.inprocess import attach_demo
+        from vigil.demo.runner import DemoOptions, local_timezone
+
+        options = DemoOptions(
+            speed=demo_speed,
+            backfill_days=demo_backfill_days,
+            timezone=local_timezone(),
+            reid_dimension=settings.reid_dimension,
+        )
+        attach_demo(application, options, demo_api_key)
     uvicorn.run(
-        create_app(settings),
+        application,
         host=bind_host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
@@ -124,6 +142,35 @@ def db_current() -> None:
         typer.echo(f"newest: {', '.join(heads)}")
 
 
+@app.command()
+def worker(
+    queues: str | None = typer.Option(
+        None, "--queues", "-q", help="Comma-separated queues to serve (default: all)."
+    ),
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        "-c",
+        min=1,
+        max=256,
+        help="Jobs run at once (default VIGIL_JOB_WORKER_CONCURRENCY, 4).",
+    ),
+    tasks_module: list[str] = typer.Option(
+        [], "--tasks-module", help="Extra module declaring tasks (repeatable)."
+    ),
+) -> None:
+    """Run a job worker until SIGTERM/SIGINT (running jobs finish or are released)."""
+    from vigil.core.logging import configure_logging
+    from vigil.jobs.runtime import run_worker
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    asyncio.run(
+        run_worker(settings, queues=chosen, concurrency=concurrency, task_modules=tasks_module)
+    )
+
+
 def _register_subcommands() -> None:
     for module_name, name, help_text in SUBCOMMANDS:
         try:
@@ -136,6 +183,7 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
+app.command("demo")(importlib.import_module("vigil.demo.cli").demo)
 
 
 def main() -> None:

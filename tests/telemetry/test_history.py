@@ -82,7 +82,9 @@ async def test_history_filters_by_gpu_index_or_uuid(
     await seed(session, minutes=5)
     params = {"since": START.isoformat(), "until": (START + timedelta(minutes=5)).isoformat()}
     by_index = (await client.get("/api/system/gpu/history", params={**params, "gpu": "1"})).json()
-    by_uuid = (await client.get("/api/system/gpu/history", params={**params, "gpu": "GPU-1"})).json()
+    by_uuid = (
+        await client.get("/api/system/gpu/history", params={**params, "gpu": "GPU-1"})
+    ).json()
     assert [g["gpu_uuid"] for g in by_index["gpus"]] == ["GPU-1"]
     assert by_index == by_uuid
 

@@ -65,7 +65,10 @@ async def test_lost_gpu_is_skipped_others_still_recorded(db: Database, settings:
 
 
 async def test_no_driver_records_nothing_and_api_says_so(
-    db: Database, settings: Settings, app: FastAPI, client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    app: FastAPI,
+    client: httpx.AsyncClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake = FakeNvml([gpu()], init_error=pynvml.NVMLError_DriverNotLoaded)
@@ -92,7 +95,9 @@ async def test_api_without_any_sampler_or_rows(client: httpx.AsyncClient) -> Non
     }
 
 
-async def test_api_latest_per_gpu(db: Database, settings: Settings, client: httpx.AsyncClient) -> None:
+async def test_api_latest_per_gpu(
+    db: Database, settings: Settings, client: httpx.AsyncClient
+) -> None:
     fake = FakeNvml([gpu(uuid="GPU-0"), gpu(uuid="GPU-1", mem_used_mib=23000)])
     sampler = GpuSampler(db, settings, nvml=fake)
     await sampler.start()

@@ -39,8 +39,9 @@ def _filtered(
     rule_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
-) -> Select[Any]:
-    query = select(Alert, Event.camera_id).join(Event, Event.id == Alert.event_id)
+) -> Select[Alert, str]:
+    query: Select[Alert, str] = select(Alert, Event.camera_id)
+    query = query.join(Event, Event.id == Alert.event_id)
     if status:
         query = query.where(Alert.status == status)
     if severity:

@@ -16,12 +16,35 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from vigil.alerting.schemas import RuleConditions, Schedule
-from vigil.models import AlertRule
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 THREAT_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 SEVERITY_RANK = THREAT_RANK
 MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """The columns of an ``alert_rules`` row the engine reads (built from the row or the ORM
+    object, so the hot path never builds ORM instances)."""
+
+    id: uuid.UUID
+    name: str
+    severity: str
+    risk_threshold: int | None
+    object_types: list[str] | None
+    camera_ids: list[str] | None
+    zone_ids: list[str] | None
+    min_confidence: float | None
+    schedule: dict[str, Any] | None
+    conditions: dict[str, Any] | None
+    dedup_key_template: str
+    cooldown_seconds: int
+    channels: list[str] | None
+
+    @classmethod
+    def of(cls, row: Any) -> RuleView:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _candidates(rule: AlertRule, facts: EventFacts, matched: list[str]) -> list[DetectionFacts]:
+def _candidates(rule: RuleView, facts: EventFacts, matched: list[str]) -> list[DetectionFacts]:
     """Detections satisfying every detection-level condition of the rule."""
     candidates = list(facts.detections)
     if rule.object_types:
@@ -197,7 +220,7 @@ def render_dedup_key(
 
 
 def evaluate(
-    rule: AlertRule,
+    rule: RuleView,
     facts: EventFacts,
     *,
     at: datetime | None = None,

@@ -7,11 +7,18 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vigil.alerting.engine import ActionFact, DetectionFacts, EventFacts, PoseFact, ThreatFact
-from vigil.models import ActionResult, AlertRule, Detection, Event, PoseResult, ThreatDetection
+from vigil.alerting.engine import (
+    ActionFact,
+    DetectionFacts,
+    EventFacts,
+    PoseFact,
+    RuleView,
+    ThreatFact,
+)
+from vigil.models import ActionResult, Detection, Event, PoseResult, ThreatDetection
 
 
-def needs_enrichment(rules: Sequence[AlertRule]) -> bool:
+def needs_enrichment(rules: Sequence[RuleView]) -> bool:
     """Enrichment tables are read only when some rule has conditions on them."""
     return any(rule.conditions for rule in rules)
 

@@ -81,18 +81,14 @@ async def update_rule(rule_id: uuid.UUID, data: RuleUpdate, session: SessionDep)
     return RuleRead.model_validate(await rules.update_rule(session, rule_id, data))
 
 
-@router.delete(
-    "/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404)
-)
+@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
 async def delete_rule(rule_id: uuid.UUID, session: SessionDep) -> Response:
     """Delete a rule; alerts it created are kept (their rule_id becomes null)."""
     await rules.delete_rule(session, rule_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/rules/{rule_id}/test", response_model=RuleTestResult, responses=responses(404, 422)
-)
+@router.post("/rules/{rule_id}/test", response_model=RuleTestResult, responses=responses(404, 422))
 async def test_rule(
     rule_id: uuid.UUID, session: SessionDep, data: RuleTestRequest | None = None
 ) -> RuleTestResult:
@@ -120,7 +116,7 @@ async def stream_alerts(request: Request) -> StreamingResponse:
             yield ": connected\n\n"
             while not await request.is_disconnected():
                 try:
-                    message = await subscription.get(timeout=SSE_KEEPALIVE_SECONDS)
+                    message = await subscription.get(SSE_KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vigil.alerting.engine import Decision, EventFacts, evaluate
+from vigil.alerting.engine import Decision, EventFacts, RuleView, evaluate
 from vigil.alerting.facts import build_facts, needs_enrichment
 from vigil.alerting.schemas import RuleConditions, Schedule
 from vigil.core import broadcast
@@ -36,7 +36,7 @@ DELIVERY_TASK = "notify.deliver"
 
 @dataclass
 class _ParsedRule:
-    rule: AlertRule
+    rule: RuleView
     schedule: Schedule | None
     conditions: RuleConditions | None
     error: str | None = None
@@ -48,13 +48,14 @@ def lock_key(dedup_key: str, rule_id: uuid.UUID) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _parse(rule: AlertRule) -> _ParsedRule:
+def _parse(rule: RuleView | AlertRule) -> _ParsedRule:
+    view = rule if isinstance(rule, RuleView) else RuleView.of(rule)
     try:
-        schedule = Schedule.model_validate(rule.schedule) if rule.schedule else None
-        conditions = RuleConditions.model_validate(rule.conditions) if rule.conditions else None
+        schedule = Schedule.model_validate(view.schedule) if view.schedule else None
+        conditions = RuleConditions.model_validate(view.conditions) if view.conditions else None
     except ValueError as exc:
-        return _ParsedRule(rule, None, None, f"evaluation_error: invalid stored rule: {exc}")
-    return _ParsedRule(rule, schedule, conditions)
+        return _ParsedRule(view, None, None, f"evaluation_error: invalid stored rule: {exc}")
+    return _ParsedRule(view, schedule, conditions)
 
 
 def decide(parsed: _ParsedRule, facts: EventFacts, at: datetime | None = None) -> Decision:
@@ -65,16 +66,42 @@ def decide(parsed: _ParsedRule, facts: EventFacts, at: datetime | None = None) -
     )
 
 
-async def _in_cooldown(session: AsyncSession, rule: AlertRule, dedup_key: str) -> bool:
-    if rule.cooldown_seconds <= 0:
-        return False  # 0 means no cooldown at all (not "the default")
-    since = datetime.now(UTC) - timedelta(seconds=rule.cooldown_seconds)
-    found = await session.scalar(
-        select(Alert.id)
-        .where(Alert.dedup_key == dedup_key, Alert.rule_id == rule.id, Alert.created_at >= since)
-        .limit(1)
+async def _enabled_rules(session: AsyncSession) -> list[RuleView]:
+    # Plain rows, not ORM instances: this runs on every ingest with possibly hundreds of rules.
+    columns = [AlertRule.__table__.c[name] for name in RuleView.__dataclass_fields__]
+    rows = await session.execute(
+        select(*columns).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
     )
-    return found is not None
+    return [RuleView.of(row) for row in rows.all()]
+
+
+async def _cooling(
+    session: AsyncSession, fired: list[tuple[RuleView, Decision]]
+) -> set[tuple[uuid.UUID, str]]:
+    """The (rule, dedup key) pairs among ``fired`` that have an alert inside their rule's
+    cooldown window. One query for all of them; ``cooldown_seconds = 0`` never cools down."""
+    cooled = [(r, d) for r, d in fired if r.cooldown_seconds > 0]
+    if not cooled:
+        return set()
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=max(r.cooldown_seconds for r, _ in cooled))
+    rows = await session.execute(
+        select(Alert.rule_id, Alert.dedup_key, func.max(Alert.created_at))
+        .where(
+            Alert.rule_id.in_([r.id for r, _ in cooled]),
+            Alert.dedup_key.in_({d.dedup_key for _, d in cooled if d.dedup_key}),
+            Alert.created_at >= since,
+        )
+        .group_by(Alert.rule_id, Alert.dedup_key)
+    )
+    latest = {(rule_id, key): at for rule_id, key, at in rows.all()}
+    found: set[tuple[uuid.UUID, str]] = set()
+    for rule, decision in cooled:
+        key = (rule.id, decision.dedup_key or "")
+        at = latest.get(key)
+        if at is not None and at >= now - timedelta(seconds=rule.cooldown_seconds):
+            found.add(key)
+    return found
 
 
 def alert_summary(alert: Alert, camera_id: str | None = None) -> dict[str, Any]:
@@ -91,22 +118,17 @@ def alert_summary(alert: Alert, camera_id: str | None = None) -> dict[str, Any]:
     }
 
 
-async def _has_channels(session: AsyncSession, names: list[str] | None) -> bool:
-    query = select(func.count()).select_from(NotificationChannel)
-    query = query.where(NotificationChannel.enabled.is_(True))
-    if names:
-        query = query.where(NotificationChannel.name.in_(names))
-    return bool(await session.scalar(query))
+async def _channel_names(session: AsyncSession) -> set[str]:
+    rows = await session.scalars(
+        select(NotificationChannel.name).where(NotificationChannel.enabled.is_(True))
+    )
+    return set(rows.all())
 
 
-async def _create_alert(
-    session: AsyncSession, rule: AlertRule, decision: Decision, facts: EventFacts
-) -> Alert:
-    from vigil.jobs.service import enqueue  # the job queue imports task modules; keep it lazy
-
+def _new_alert(rule: RuleView, decision: Decision, facts: EventFacts) -> Alert:
     now = datetime.now(UTC)
     assert decision.dedup_key is not None
-    alert = Alert(
+    return Alert(
         id=uuid.uuid4(),
         event_id=facts.event_id,
         rule_id=rule.id,
@@ -126,31 +148,32 @@ async def _create_alert(
             "history": [{"status": "pending", "at": now.isoformat(), "by": "engine"}],
         },
     )
-    session.add(alert)
-    await session.flush()
-    if await _has_channels(session, rule.channels):
-        await enqueue(
+
+
+async def _after_create(
+    session: AsyncSession, alerts: list[Alert], facts: EventFacts, channels: set[str]
+) -> None:
+    """Queue delivery (when some enabled channel is targeted) and tell live subscribers; both
+    happen only if the ingest transaction commits."""
+    from vigil.jobs.service import enqueue  # the job queue imports task modules; keep it lazy
+
+    for alert in alerts:
+        targets = set(alert.channels or []) & channels if alert.channels else channels
+        if targets:
+            await enqueue(
+                session, DELIVERY_TASK, {"alert_id": str(alert.id)}, unique_key=f"notify:{alert.id}"
+            )
+        await broadcast.publish(
+            ALERTS_CHANNEL,
+            {"type": "alert.created", "alert": alert_summary(alert, facts.camera_id)},
             session,
-            DELIVERY_TASK,
-            {"alert_id": str(alert.id)},
-            unique_key=f"notify:{alert.id}",
         )
-    await broadcast.publish(
-        ALERTS_CHANNEL,
-        {"type": "alert.created", "alert": alert_summary(alert, facts.camera_id)},
-        session,
-    )
-    return alert
 
 
 async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str, Any]:
     """Evaluate every enabled rule for the ingested event and create the alerts that fire."""
     started = time.perf_counter()
-    rules = (
-        await session.scalars(
-            select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
-        )
-    ).all()
+    rules = await _enabled_rules(session)
     result: dict[str, Any] = {"evaluated": len(rules), "created": [], "decisions": []}
     if not rules:
         return result
@@ -163,26 +186,36 @@ async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str,
     )
     decisions = [(rule, decide(_parse(rule), facts)) for rule in rules]
     fired = [(rule, d) for rule, d in decisions if d.matched]
-    if fired and session.bind is not None and session.bind.dialect.name == "postgresql":
-        keys = sorted({lock_key(d.dedup_key or "", r.id) for r, d in fired if r.cooldown_seconds})
-        for key in keys:
-            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    for rule, decision in fired:
-        assert decision.dedup_key is not None
-        if await _in_cooldown(session, rule, decision.dedup_key):
-            decision.matched = False
-            decision.reason = "in_cooldown"
-            continue
-        alert = await _create_alert(session, rule, decision, facts)
-        result["created"].append(str(alert.id))
-        log.info(
-            "alerting.alert_created",
-            alert_id=str(alert.id),
-            rule_id=str(rule.id),
-            event_id=facts.event_id,
-            camera_id=facts.camera_id,
-            severity=alert.severity,
-        )
+    if fired:
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Sorted, so two events firing the same rules lock in the same order (no deadlock).
+            keys = sorted(
+                {lock_key(d.dedup_key or "", r.id) for r, d in fired if r.cooldown_seconds}
+            )
+            for key in keys:
+                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        cooling = await _cooling(session, fired)
+        new: list[Alert] = []
+        for rule, decision in fired:
+            if (rule.id, decision.dedup_key or "") in cooling:
+                decision.matched = False
+                decision.reason = "in_cooldown"
+                continue
+            new.append(_new_alert(rule, decision, facts))
+        if new:
+            session.add_all(new)
+            await session.flush()
+            await _after_create(session, new, facts, await _channel_names(session))
+            for alert in new:
+                log.info(
+                    "alerting.alert_created",
+                    alert_id=str(alert.id),
+                    rule_id=str(alert.rule_id),
+                    event_id=facts.event_id,
+                    camera_id=facts.camera_id,
+                    severity=alert.severity,
+                )
+        result["created"] = [str(a.id) for a in new]
     result["decisions"] = [d.as_dict() for _, d in decisions]
     result["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result

@@ -38,7 +38,11 @@ def summarise(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
-        return value if len(value) <= MAX_STRING else value[:MAX_STRING] + f"…(+{len(value) - MAX_STRING})"
+        return (
+            value
+            if len(value) <= MAX_STRING
+            else value[:MAX_STRING] + f"…(+{len(value) - MAX_STRING})"
+        )
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID | Decimal):
@@ -58,8 +62,9 @@ def summarise(value: Any) -> Any:
 
 
 def _identity(obj: Any) -> str | None:
-    key = inspect(obj).identity
-    if not key:
+    # The primary key from the instance: right after an INSERT the identity key is not yet set.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    if not key or any(k is None for k in key):
         return None
     return ",".join(str(k) for k in key)
 
@@ -113,7 +118,12 @@ class ChangeCapture:
                 diff[name] = {"before": _value(name, before), "after": _value(name, after)}
             if diff:
                 self._add(
-                    {"op": "update", "table": obj.__tablename__, "id": _identity(obj), "changes": diff}
+                    {
+                        "op": "update",
+                        "table": obj.__tablename__,
+                        "id": _identity(obj),
+                        "changes": diff,
+                    }
                 )
         for obj in session.deleted:
             if isinstance(obj, _IGNORED):
@@ -121,7 +131,12 @@ class ChangeCapture:
             state = inspect(obj)
             before_values = {name: _value(name, state.dict.get(name)) for name in _columns(obj)}
             self._add(
-                {"op": "delete", "table": obj.__tablename__, "id": _identity(obj), "before": before_values}
+                {
+                    "op": "delete",
+                    "table": obj.__tablename__,
+                    "id": _identity(obj),
+                    "before": before_values,
+                }
             )
 
     def _after_flush(self, _session: Session, _ctx: UOWTransaction) -> None:

@@ -76,9 +76,7 @@ async def _lock_chain(session: AsyncSession) -> None:
 
 
 async def _head_hash(session: AsyncSession) -> str:
-    last = await session.scalar(
-        select(AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1)
-    )
+    last = await session.scalar(select(AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1))
     if last is not None:
         return last
     anchor = await session.get(AuditChainAnchor, ANCHOR_ID)
@@ -127,7 +125,10 @@ async def verify(session: AsyncSession, batch_size: int = 1000) -> VerifyResult:
     while True:
         rows = (
             await session.scalars(
-                select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch_size)
+                select(AuditLog)
+                .where(AuditLog.id > last_id)
+                .order_by(AuditLog.id)
+                .limit(batch_size)
             )
         ).all()
         if not rows:
@@ -146,7 +147,11 @@ async def verify(session: AsyncSession, batch_size: int = 1000) -> VerifyResult:
                 )
             if row_hash(row) != row.row_hash:
                 return VerifyResult(
-                    False, checked, row.id, "row content does not match its hash (edited)", anchor_id
+                    False,
+                    checked,
+                    row.id,
+                    "row content does not match its hash (edited)",
+                    anchor_id,
                 )
             expected_prev = row.row_hash
             checked += 1
@@ -164,7 +169,9 @@ async def prune(session: AsyncSession, before: datetime) -> int:
     """Delete rows older than ``before`` (retention) and move the anchor to the last deleted row,
     so the remaining chain still verifies. Runs in the caller's transaction."""
     await _lock_chain(session)
-    cutoff_id = await session.scalar(select(func.max(AuditLog.id)).where(AuditLog.timestamp < before))
+    cutoff_id = await session.scalar(
+        select(func.max(AuditLog.id)).where(AuditLog.timestamp < before)
+    )
     if cutoff_id is None:
         return 0
     last = await session.get(AuditLog, cutoff_id)

@@ -71,14 +71,20 @@ def describe_route(
         last_index, last = literals[-1]
         ends_with_literal = last_index == len(segments) - 1
         # Collections are plural ("zones", "rules"); a singular ending is an operation.
+        # Only POST names operations (".../restore", ".../acknowledge"); PUT/PATCH/DELETE on a
+        # singular ending address a sub-resource (DELETE .../baseline -> baseline.delete).
         looks_like_verb = (
-            ends_with_literal
+            method == "POST"
+            and ends_with_literal
             and len(literals) > 1
             and (last in KNOWN_VERBS or not last.endswith("s"))
         )
+        after_literal = last_index > 0 and not _is_param(segments[last_index - 1])
         if looks_like_verb:
             verb = last.replace("-", "_")
             resource_type = _singular(literals[-2][1])
+        elif method != "POST" and after_literal and ends_with_literal:
+            resource_type = f"{_singular(literals[-2][1])}_{_singular(last)}"
         else:
             resource_type = _singular(last)
             creates = method == "POST" and ends_with_literal

@@ -72,7 +72,10 @@ def _on_rollback(sync_session: Session) -> None:
 
 def _database_key(session: AsyncSession) -> str:
     bind = session.bind
-    return bind.url.render_as_string(hide_password=True) if bind is not None else ""
+    url = getattr(bind, "url", None)  # an engine or a connection: both know their URL
+    if url is None and bind is not None:
+        url = bind.engine.url
+    return url.render_as_string(hide_password=True) if url is not None else ""
 
 
 async def publish(
@@ -90,7 +93,7 @@ async def publish(
     sync = session.sync_session
     if not event.contains(sync, "after_commit", _on_commit):
         event.listen(sync, "after_commit", _on_commit)
-        event.listen(sync, "after_soft_rollback", _on_rollback)
+        event.listen(sync, "after_rollback", _on_rollback)
     sync.info.setdefault(_PENDING_KEY, []).append((_database_key(session), channel, data))
 
 
@@ -188,9 +191,10 @@ class Subscription:
             self._started = True
         return self
 
-    async def get(self, timeout: float | None = None) -> dict[str, Any]:
+    async def get(self, wait_seconds: float | None = None) -> dict[str, Any]:
+        """The next payload; ``TimeoutError`` after ``wait_seconds`` without one."""
         await self.start()
-        return await asyncio.wait_for(self._queue.get(), timeout)
+        return await asyncio.wait_for(self._queue.get(), wait_seconds)
 
     def __aiter__(self) -> Subscription:
         return self

@@ -60,8 +60,28 @@ class Settings(BaseSettings):
 
     # --- feature settings: each area adds its own below, in its own block ------------------
 
+    # alerting / notifications (vigil.alerting, vigil.notify): seconds one webhook or Apprise
+    # send may take before the attempt counts as failed (the delivery job then retries).
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     # re-identification
     reid_dimension: int = Field(default=512, ge=8, le=4096)
+    # (vigil.reid) default cosine threshold of /api/reid searches; matches at or above it are
+    # reported as "probably the same subject", never as a confirmed identity.
+    reid_similarity_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
+
+    # scene understanding: activity/class baselines and anomaly scores (vigil.baselines)
+    # EWMA weight of the newest hour slot (the first slots use a plain running mean, 1/n).
+    baseline_alpha: float = Field(default=0.1, gt=0.0, le=1.0)
+    # Slots a baseline row must have learned before events are scored against it.
+    baseline_min_samples: int = Field(default=4, ge=1, le=10_000)
+    # Score cutoff for an anomaly: score = 1 - P(count >= observed | learned rate).
+    baseline_anomaly_threshold: float = Field(default=0.99, ge=0.5, lt=1.0)
+    # Hour slots (hour of day, weekday) are taken in this IANA time zone: homes live in local time.
+    baseline_timezone: str = "UTC"
+    # An hour slot is closed (folded into the EWMA) this long after it ends, so detections that
+    # arrive a little late still count in it.
+    baseline_close_grace_seconds: int = Field(default=300, ge=0, le=86_400)
 
     # reliability and access control (vigil.keys, core/security.py, core/middleware.py, core/db.py)
     # Database keys (``vigil keys create``) are re-read at most this often by each server.
@@ -100,6 +120,58 @@ class Settings(BaseSettings):
     session_secret: str = Field(default="", repr=False)
     session_max_age_seconds: int = Field(default=43_200, ge=300, le=2_592_000)
 
+    # jobs (vigil.jobs): workers, retries, crash recovery, schedules
+    # PostgreSQL workers wake on LISTEN/NOTIFY; this poll is only the fallback (and finds jobs
+    # whose run_at/next_retry_at came due). SQLite has no NOTIFY, so it polls more often.
+    job_poll_interval_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_sqlite_poll_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    job_worker_concurrency: int = Field(default=4, ge=1, le=256)
+    # A worker silent for job_stall_timeout_seconds is presumed dead; its jobs are retried.
+    job_heartbeat_interval_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_stall_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # SIGTERM: running jobs get this long to finish, then are released back to the queue.
+    job_shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=3600)
+    # A running job that ignores a cancel request this long is stopped by the worker.
+    job_cancel_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Retry backoff: base * 2**(attempt-1), capped, plus up to 25 % jitter.
+    job_retry_base_seconds: float = Field(default=5.0, ge=0, le=3600)
+    job_retry_max_seconds: float = Field(default=600.0, ge=0, le=86_400)
+    # Periodic jobs: how often workers look at the schedules; a tick later than the lateness
+    # (the system was down) is skipped, not replayed.
+    job_periodic_enabled: bool = True
+    job_periodic_check_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_periodic_max_lateness_seconds: float = Field(default=600.0, gt=0, le=86_400)
+
+    # retention (vigil.retention): ages in days, 0 keeps forever. Events with feedback or an
+    # AI audit are always kept (and counted in the job result), as are audit_logs.
+    retention_cron: str = "0 3 * * *"
+    retention_events_days: int = Field(default=30, ge=0, le=36_500)
+    retention_gpu_stats_days: int = Field(default=30, ge=0, le=36_500)
+    retention_logs_days: int = Field(default=7, ge=0, le=36_500)
+    retention_jobs_days: int = Field(default=30, ge=0, le=36_500)
+    retention_chunk_size: int = Field(default=1000, ge=1, le=100_000)
+
+    # trust: audit trail, feedback calibration, AI-pipeline quality audits (vigil.audit,
+    # vigil.feedback, vigil.quality)
+    # Audit rows older than this many days are pruned by ``vigil audit prune``/the audit.prune
+    # job (the chain stays verifiable through its anchor); 0 keeps them forever.
+    audit_retention_days: int = Field(default=0, ge=0, le=36_500)
+    # Calibration adjusts once per window of this many new feedbacks, by at most max_step points;
+    # user thresholds never drift more than max_shift from their defaults, camera offsets stay
+    # within +/- camera_offset_limit.
+    calibration_window: int = Field(default=20, ge=1, le=10_000)
+    calibration_max_step: int = Field(default=5, ge=1, le=50)
+    calibration_max_shift: int = Field(default=20, ge=1, le=100)
+    calibration_camera_offset_limit: int = Field(default=30, ge=1, le=100)
+    # OpenAI-compatible chat-completions endpoint for quality evaluation (e.g. llama.cpp's
+    # server); unset disables evaluation. The key is sent as a Bearer token, never logged.
+    llm_url: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_model: str = "local"
+    llm_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+
     @field_validator("severity_high_max")
     @classmethod
     def _bands_increase(cls, high: int, info: object) -> int:
@@ -115,6 +187,17 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         to_async_url(value)  # raises ValueError with a readable message
+        return value
+
+    @field_validator("baseline_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
 
     @field_validator("api_keys")

@@ -144,5 +144,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         hook.committed(request)
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent. With FastAPI's default ("request") the
+# client got its 201 before the commit, so an immediate read could miss the write, a failed
+# commit was reported as success, and on SQLite the next request collided with the open writer.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -109,6 +109,24 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VigilError, vigil_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    _document_validation_errors(app)
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """FastAPI documents every 422 as its own ``HTTPValidationError`` (``detail`` a list); our
+    handler answers ``{"error", "detail"}``. Make the published spec say what we send."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            schemas = spec.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = {"title": "HTTPValidationError", **ERROR_SCHEMA}
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # Error responses for OpenAPI: routes list the ones they can return.

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.db import Database
 from vigil.core.logging import get_logger
 from vigil.jobs import states
-from vigil.jobs.clock import db_ago, db_now, utcnow
+from vigil.jobs.clock import db_ago, db_now, take_write_lock, utcnow
 from vigil.jobs.retry import RetryStrategy
 from vigil.models.job import Job, JobAttempt, JobTransition, JobWorker
 
@@ -68,7 +68,8 @@ def _transition(
 
 async def _add_transitions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(transitions_t), rows)
+        now = db_now(session.bind.dialect.name if session.bind is not None else "sqlite")
+        await session.execute(insert(transitions_t).values(transitioned_at=now), rows)
 
 
 # --- worker registry and heartbeats -----------------------------------------------------------
@@ -126,12 +127,17 @@ async def unregister_worker(db: Database, worker_id: str) -> None:
 
 
 async def claim(
-    db: Database, worker_id: str, queues: list[str] | None, limit: int
+    db: Database,
+    worker_id: str,
+    queues: list[str] | None,
+    limit: int,
+    job_types: list[str] | None = None,
 ) -> list[ClaimedJob]:
     """Atomically move up to ``limit`` due jobs to ``running`` for this worker, highest priority
     (lowest number) first, then oldest. PostgreSQL: one ``UPDATE ... WHERE id IN (SELECT ...
     FOR UPDATE SKIP LOCKED)``, so concurrent workers never wait on or double-claim a row. SQLite:
-    the same single statement, which SQLite's one-writer lock makes atomic."""
+    the same single statement, which SQLite's one-writer lock makes atomic. Only ``job_types``
+    this worker can run are taken, so workers of different versions can share a queue."""
     if limit <= 0:
         return []
     dialect = db.dialect
@@ -144,6 +150,8 @@ async def claim(
         ]
         if queues:
             conditions.append(jobs_t.c.queue_name.in_(queues))
+        if job_types is not None:
+            conditions.append(jobs_t.c.job_type.in_(job_types))
         due = (
             select(jobs_t.c.id)
             .where(and_(*conditions))
@@ -157,7 +165,9 @@ async def claim(
             .where(jobs_t.c.id.in_(due.scalar_subquery()))
             .values(
                 status=states.RUNNING,
-                started_at=now,
+                # SQLite: our clock was read before the write lock; a job committed meanwhile
+                # may be younger than it.
+                started_at=now if dialect == "postgresql" else func.max(now, jobs_t.c.created_at),
                 worker_id=worker_id,
                 next_retry_at=None,
                 cancel_requested=False,
@@ -191,13 +201,12 @@ async def claim(
             return []
         claimed.sort(key=lambda j: (j.priority, j.created_at))
         await s.execute(
-            insert(attempts_t),
+            insert(attempts_t).values(started_at=now),
             [
                 {
                     "id": j.attempt_id,
                     "job_id": j.id,
                     "attempt_number": j.attempt_number,
-                    "started_at": now if dialect == "postgresql" else utcnow(),
                     "status": "started",
                     "worker_id": worker_id,
                 }
@@ -380,6 +389,7 @@ async def recover_stalled(
     dialect = db.dialect
     recovered: list[str] = []
     async with db.transaction() as s:
+        await take_write_lock(s)
         cutoff = db_ago(dialect, stall_timeout)
         alive = select(workers_t.c.id).where(workers_t.c.last_heartbeat_at >= cutoff)
         query = (

@@ -52,7 +52,8 @@ class UserCalibration(Base):
 
 
 class CameraCalibration(Base):
-    """A camera's risk offset, learned from its false-positive rate one evidence window at a time."""
+    """A camera's risk offset, learned from its false-positive rate one evidence window at a
+    time."""
 
     __tablename__ = "camera_calibrations"
     __table_args__ = (

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import func
 
-from vigil.models.base import JSONB_TYPE, Base, UTCDateTime, pg_only_index
+from vigil.models.base import JSONB_TYPE, Base, UTCDateTime, pg_only_index, utcnow
 
 # The one status vocabulary: database, API and live events all use exactly these.
 JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
@@ -186,8 +186,9 @@ class JobTransition(Base):
     # NULL for the first transition (the job's creation), never a made-up 'initial' status.
     from_status: Mapped[str | None] = mapped_column(String(50), nullable=True)
     to_status: Mapped[str] = mapped_column(String(50), nullable=False)
+    # The Python default gives SQLite sub-second order (its CURRENT_TIMESTAMP has whole seconds).
     transitioned_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), nullable=False, server_default=func.now()
+        UTCDateTime(), nullable=False, server_default=func.now(), default=utcnow
     )
     triggered_by: Mapped[str] = mapped_column(
         String(50), nullable=False, server_default=text("'worker'")

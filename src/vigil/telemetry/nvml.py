@@ -8,6 +8,7 @@ that one field NULL. Nothing is ever estimated or filled in.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,9 +55,9 @@ def _field(read: Callable[[], Any]) -> Any:
 
 def _throttle_reasons(nvml: Any, handle: Any) -> int:
     # Renamed "clocks event reasons" in newer NVML; the bitmask is the same.
-    reader = getattr(nvml, "nvmlDeviceGetCurrentClocksEventReasons", None) or getattr(
-        nvml, "nvmlDeviceGetCurrentClocksThrottleReasons"
-    )
+    reader = getattr(nvml, "nvmlDeviceGetCurrentClocksEventReasons", None)
+    if reader is None:
+        reader = nvml.nvmlDeviceGetCurrentClocksThrottleReasons
     return int(reader(handle))
 
 
@@ -65,9 +66,7 @@ def _readers(nvml: Any, h: Any) -> dict[str, Callable[[], Any]]:
     return {
         "gpu_name": lambda: _text(nvml.nvmlDeviceGetName(h))[:255],
         "gpu_utilization": lambda: float(nvml.nvmlDeviceGetUtilizationRates(h).gpu),
-        "memory_bandwidth_utilization": lambda: float(
-            nvml.nvmlDeviceGetUtilizationRates(h).memory
-        ),
+        "memory_bandwidth_utilization": lambda: float(nvml.nvmlDeviceGetUtilizationRates(h).memory),
         "memory_used": lambda: int(nvml.nvmlDeviceGetMemoryInfo(h).used // MIB),
         "memory_total": lambda: int(nvml.nvmlDeviceGetMemoryInfo(h).total // MIB),
         "temperature": lambda: float(nvml.nvmlDeviceGetTemperature(h, nvml.NVML_TEMPERATURE_GPU)),
@@ -114,10 +113,9 @@ def init(nvml: Any) -> int:
 
 
 def shutdown(nvml: Any) -> None:
-    try:
+    # Already shut down or never initialised: nothing to release.
+    with contextlib.suppress(NVMLError):
         nvml.nvmlShutdown()
-    except NVMLError:
-        pass  # already shut down or never initialised: nothing to release
 
 
 def read_gpu(nvml: Any, index: int) -> GpuSample:

@@ -65,20 +65,20 @@ def parse_metrics(raw: str | None) -> tuple[str, ...]:
 
 
 def bucket_seconds(since: datetime, until: datetime, points: int) -> int:
-    """Bucket width such that [since, until] touches at most ``points`` epoch-aligned buckets."""
-    span = max(0.0, (until - since).total_seconds())
-    if points <= 1:
-        return max(1, math.floor(span) + 1)
-    return max(1, math.ceil(span / (points - 1)))
+    """Bucket width such that [since, until] spans at most ``points`` buckets counted from
+    ``since`` (whole seconds: ceil(span) // width + 1 <= points)."""
+    span = math.ceil(max(0.0, (until - since).total_seconds()))
+    return span // points + 1
 
 
-def _bucket_expr(dialect: str, width: int) -> ColumnElement[Any]:
-    # Bucket number = epoch seconds // width, computed by the database so only buckets travel.
+def _bucket_expr(dialect: str, origin: int, width: int) -> ColumnElement[Any]:
+    # Bucket number = (epoch seconds - origin) // width, computed by the database so only the
+    # buckets travel, whatever the range.
     if dialect == "postgresql":
-        epoch = func.extract("epoch", GpuStats.recorded_at)
-        return cast(func.floor(epoch / width), BigInteger)
+        epoch = func.floor(func.extract("epoch", GpuStats.recorded_at))
+        return cast(func.floor((epoch - origin) / width), BigInteger)
     epoch_int = cast(func.strftime("%s", GpuStats.recorded_at), Integer)
-    return epoch_int // width
+    return (epoch_int - origin) // width
 
 
 async def history(
@@ -94,7 +94,8 @@ async def history(
         raise InvalidInput("since must not be after until", code="invalid_range")
     dialect = session.get_bind().dialect.name
     width = bucket_seconds(since, until, points)
-    bucket = _bucket_expr(dialect, width).label("bucket")
+    origin = math.floor(since.timestamp())
+    bucket = _bucket_expr(dialect, origin, width).label("bucket")
     aggregates: list[Any] = []
     for name in metrics:
         column = getattr(GpuStats, name)
@@ -132,13 +133,11 @@ async def history(
             },
         )
         point: dict[str, Any] = {
-            "t": datetime.fromtimestamp(int(row["bucket"]) * width, UTC),
+            "t": datetime.fromtimestamp(origin + int(row["bucket"]) * width, UTC),
             "samples": row["samples"],
         }
         for name in metrics:
-            point[name] = {
-                part: _number(row[f"{name}__{part}"]) for part in ("min", "avg", "max")
-            }
+            point[name] = {part: _number(row[f"{name}__{part}"]) for part in ("min", "avg", "max")}
         entry["points"].append(point)
     return {
         "since": since,

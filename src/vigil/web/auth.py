@@ -72,7 +72,7 @@ def install_sign_in_handler(app: FastAPI) -> None:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+async def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "signin.html", {"next": safe_next(next), "error": None})
 
 
@@ -80,7 +80,7 @@ async def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:  # no
 async def sign_in(
     request: Request,
     api_key: Annotated[str, Form(max_length=512)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     settings: Settings = request.app.state.settings
     keys = await configured_keys(request, settings)

@@ -8,7 +8,6 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.routing import Route
 
 
 def optional_module(dotted: str) -> ModuleType | None:
@@ -28,14 +27,7 @@ def optional_attr(dotted: str, name: str) -> Any | None:
 
 def api_available(app: FastAPI, method: str, path: str) -> bool:
     """Whether the app serves ``method path`` (path as declared, e.g. /api/jobs/{job_id}/cancel).
-    Routes are fixed once the app is built, so the set is computed once per app."""
-    routes: frozenset[tuple[str, str]] | None = getattr(app.state, "web_route_index", None)
-    if routes is None:
-        routes = frozenset(
-            (method_name, route.path)
-            for route in app.routes
-            if isinstance(route, Route)
-            for method_name in (route.methods or ())
-        )
-        app.state.web_route_index = routes
-    return (method.upper(), path) in routes
+    Read from the OpenAPI document, which FastAPI builds once and caches; every /api route is in
+    it (included routers are nested, so ``app.routes`` alone does not list them)."""
+    operations = app.openapi().get("paths", {}).get(path, {})
+    return method.lower() in operations

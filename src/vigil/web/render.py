@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from vigil import __version__
 from vigil.web.availability import api_available
@@ -42,9 +42,7 @@ def time_tag(value: datetime | None, style: str = "datetime") -> Markup:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     iso = aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
     text = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return Markup(
-        f'<time datetime="{escape(iso)}" data-style="{escape(style)}">{escape(text)}</time>'
-    )
+    return Markup('<time datetime="{}" data-style="{}">{}</time>').format(iso, style, text)
 
 
 def ago(value: datetime | None) -> str:
@@ -80,4 +78,6 @@ def render(
         "auth_enabled": getattr(request.state, "auth_enabled", False),
         "api": lambda method, path: api_available(request.app, method, path),
     }
-    return templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status)
+    return templates.TemplateResponse(
+        request, template, {**base, **(context or {})}, status_code=status
+    )

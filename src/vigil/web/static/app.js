@@ -155,12 +155,13 @@
       var pending = null;
       var source = new EventSource(el.dataset.sse, { withCredentials: true });
       el._vigilStream = source;
-      source.onmessage = source.onopen === undefined ? null : function () {
+      var onEvent = function () {
         clearTimeout(pending);
         pending = setTimeout(function () { window.htmx.trigger(el, "refresh"); }, 250);
       };
-      ["alert", "alert.created", "alert.updated", "created", "updated"].forEach(function (name) {
-        source.addEventListener(name, source.onmessage);
+      source.onmessage = onEvent;
+      (el.dataset.sseEvents || "alert.created alert.updated").split(" ").forEach(function (name) {
+        source.addEventListener(name, onEvent);
       });
     });
   }

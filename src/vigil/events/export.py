@@ -1,0 +1,1 @@
+"""Events export (placeholder while being written)."""
