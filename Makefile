@@ -39,7 +39,7 @@ chromium:
 
 ## Save a PNG of every dashboard page to docs/screenshots/ (demo data in a throwaway database).
 screenshots: install chromium
-	$(BIN)/python -m vigil.web.screenshots docs/screenshots
+	$(BIN)/python -m tests.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) vigil-data .pytest_cache .mypy_cache .ruff_cache

@@ -61,6 +61,7 @@ LIFESPAN_SERVICES: tuple[str, ...] = (
     "vigil.core.broadcast",  # early: later services may publish live updates
     "vigil.telemetry.sampler",  # GPU telemetry (NVML), when settings.gpu_sampler_enabled
     "vigil.jobs.runtime",  # the embedded job worker, when settings.embedded_worker
+    "vigil.reid.warmup",  # loads the re-ID search index in the background
 )
 
 

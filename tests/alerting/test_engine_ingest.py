@@ -159,3 +159,19 @@ async def test_no_rules_no_alerts(client: httpx.AsyncClient) -> None:
     cam = await camera(client)
     result = await ingest(client, cam)
     assert result["pipeline"]["alerts"] == {"evaluated": 0, "created": [], "decisions": []}
+
+
+async def test_rule_changes_reach_the_cached_engine(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    cam = await camera(client)
+    r = await rule(client, cooldown_seconds=0)
+    assert len(created(await ingest(client, cam))) == 1
+    await client.patch(f"/api/alerts/rules/{r['id']}", json={"enabled": False})
+    assert (await ingest(client, cam))["pipeline"]["alerts"]["evaluated"] == 0
+    # A change behind the API's back (another process, SQL) is seen too: triggers bump the token.
+    async with db.transaction() as s:
+        await s.execute(
+            update(AlertRule).where(AlertRule.id == uuid.UUID(r["id"])).values(enabled=True)
+        )
+    assert len(created(await ingest(client, cam))) == 1

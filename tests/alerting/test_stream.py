@@ -36,6 +36,9 @@ async def live(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+        broadcaster = getattr(app.state, "broadcaster", None)
+        if broadcaster is not None:  # created lazily (no lifespan services in tests)
+            await broadcaster.close()
 
 
 async def _events(lines: AsyncIterator[str], wanted: int) -> list[tuple[str, dict[str, Any]]]:

@@ -71,3 +71,20 @@ def test_route_can_name_its_action() -> None:
         "POST", "/api/x/{id}/go", "/api/x/1/go", {"id": 1}, {"x-audit-action": "thing.launch"}
     )
     assert described.action == "thing.launch"
+
+
+def test_secrets_are_redacted_and_values_bounded() -> None:
+    from vigil.audit.capture import summarise
+
+    value = {
+        "password": "hunter2",
+        "nested": {"token": "t", "refresh_token": "r", "prompt_token_estimate": 7},
+        "url_secret": "s",
+        "embedding": list(range(100)),
+        "text": "x" * 1000,
+    }
+    out = summarise(value)
+    assert out["password"] == "***" and out["url_secret"] == "***"
+    assert out["nested"] == {"token": "***", "refresh_token": "***", "prompt_token_estimate": 7}
+    assert out["embedding"] == "<list of 100>"
+    assert len(out["text"]) < 320

@@ -3,7 +3,8 @@ falls once activity stops; rebuild from history gives the same answer as increme
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.baselines.synthetic import day_rate, monday_10am, poisson_stream
 from tests.factories import make_camera
 from vigil.baselines.learning import close_slots, rebuild
+from vigil.baselines.slots import iter_slots, slot_key, slot_start, zone
 from vigil.core.config import Settings
+from vigil.core.db import Database
 from vigil.models import ActivityBaseline, BaselineConfig, ClassBaseline
 
 WEEKS = 6
@@ -100,3 +103,34 @@ async def test_rebuild_matches_incremental(session: AsyncSession, settings: Sett
     for key, (avg, n) in rebuilt.items():
         assert n == incremental[key][1]
         assert avg == pytest.approx(incremental[key][0])
+
+
+async def test_concurrent_closers_fold_each_slot_once(
+    db: Database, session: AsyncSession, settings: Settings
+) -> None:
+    await make_camera(session, "Yard")
+    start = monday_10am(weeks_ago=3)
+    await poisson_stream(session, "yard", start, 2 * 168, classes={"person": 1.0}, seed=5)
+    clock = start + timedelta(weeks=2, minutes=10)
+
+    async def closer() -> int:
+        async with db.transaction() as s:
+            return await close_slots(s, "yard", clock, settings)
+
+    results = await asyncio.gather(*(closer() for _ in range(4)))
+    assert sorted(results) == [0, 0, 0, 2 * 168]
+    activity, _ = await _rows(session)
+    assert {r.sample_count for r in activity.values()} == {2}
+
+
+def test_slots_follow_local_time_across_daylight_saving() -> None:
+    berlin = zone("Europe/Berlin")
+    # 2026-10-25: clocks go back at 03:00 CEST -> 02:00 CET; the 02:00 local hour happens twice.
+    start = slot_start(datetime(2026, 10, 24, 23, 30, tzinfo=UTC), berlin)  # 01:00 CEST
+    keys = [slot_key(s, berlin) for s in iter_slots(start, start + timedelta(hours=4))]
+    assert keys == [(1, 6), (2, 6), (2, 6), (3, 6)]
+    # Half-hour offsets: a local hour in India starts at :30 UTC.
+    kolkata = zone("Asia/Kolkata")
+    assert slot_start(datetime(2026, 1, 1, 4, 45, tzinfo=UTC), kolkata) == datetime(
+        2026, 1, 1, 4, 30, tzinfo=UTC
+    )

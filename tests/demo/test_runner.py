@@ -24,7 +24,9 @@ async def _count(session: AsyncSession, model: type) -> int:
 async def test_setup_backfill_and_rerun(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    options = DemoOptions(seed=3, timezone="UTC", reid_dimension=settings.reid_dimension, live=False)
+    options = DemoOptions(
+        seed=3, timezone="UTC", reid_dimension=settings.reid_dimension, live=False
+    )
     home = DemoHome(client, options)
     await home.setup()
     await home.setup()  # idempotent
@@ -52,8 +54,12 @@ async def test_live_feed_writes_current_events(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     options = DemoOptions(
-        seed=5, timezone="UTC", reid_dimension=settings.reid_dimension, speed=36_000,
-        duration_seconds=0.5, tick_seconds=0.1,
+        seed=5,
+        timezone="UTC",
+        reid_dimension=settings.reid_dimension,
+        speed=36_000,
+        duration_seconds=0.5,
+        tick_seconds=0.1,
     )
     home = DemoHome(client, options)
     await home.setup()

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from vigil.demo.home import CAMERAS, NIGHT_HOURS
-from vigil.demo.scenario import Scenario, hours_between
+from vigil.demo.scenario import Scenario, Sighting, hours_between
 from vigil.events.schemas import IngestRequest
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -18,7 +18,7 @@ def _cosine(a: list[float], b: list[float]) -> float:
     )
 
 
-def _plan(days: int, scenario: Scenario) -> list:  # type: ignore[type-arg]
+def _plan(days: int, scenario: Scenario) -> list[Sighting]:
     return [
         s for h in hours_between(START, START + timedelta(days=days)) for s in scenario.plan_hour(h)
     ]
@@ -29,7 +29,9 @@ def test_same_seed_same_history_different_seed_different() -> None:
     b = Scenario(seed=1, timezone="UTC", reid_dimension=32)
     c = Scenario(seed=2, timezone="UTC", reid_dimension=32)
     hour = START + timedelta(hours=8)
-    batches = [[x.payload(s, i)["batch_id"] for i, s in enumerate(x.plan_hour(hour))] for x in (a, b, c)]
+    batches = [
+        [x.payload(s, i)["batch_id"] for i, s in enumerate(x.plan_hour(hour))] for x in (a, b, c)
+    ]
     assert batches[0] == batches[1]
     assert batches[0] != batches[2]
 
@@ -58,8 +60,11 @@ def test_same_person_on_two_cameras_has_near_identical_embeddings() -> None:
     plan = _plan(3, scenario)
     follow = next(s for s in plan if s.follow_up and s.kind == "resident")
     first = next(
-        s for s in plan
-        if s.subject == follow.subject and not s.follow_up and s.at <= follow.at
+        s
+        for s in plan
+        if s.subject == follow.subject
+        and not s.follow_up
+        and s.at <= follow.at
         and s.camera.id != follow.camera.id
     )
     emb = [

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.models import Log
@@ -145,32 +144,32 @@ async def test_cursor_with_text_search(session: AsyncSession, client: httpx.Asyn
     assert second["has_more"] is False
 
 
-@pytest.mark.parametrize(
-    "q",
-    [
-        '"unterminated phrase',
-        "a AND (b",
-        "NEAR(camera connection, 2)",
-        "message:camera",
-        "camera*",
-        "^camera",
-        "'; DROP TABLE logs; --",
-        "- -- ---",
-        '""',
-        "or or or",
-        "camera OR",
-        "!!camera && | <->",
-        "\u00e9v\u00e9nement \u2603 \U0001f600",
-    ],
-)
+ODD_QUERIES = [
+    '"unterminated phrase',
+    "a AND (b",
+    "NEAR(camera connection, 2)",
+    "message:camera",
+    "camera*",
+    "^camera",
+    "'; DROP TABLE logs; --",
+    "- -- ---",
+    '""',
+    "or or or",
+    "camera OR",
+    "!!camera && | <->",
+    "\u00e9v\u00e9nement \u2603 \U0001f600",
+]
+
+
 async def test_arbitrary_syntax_never_errors(
-    session: AsyncSession, client: httpx.AsyncClient, q: str
+    session: AsyncSession, client: httpx.AsyncClient
 ) -> None:
     await seed(session)
-    r = await client.get("/api/logs", params={"q": q})
-    assert r.status_code in (200, 422), r.text
-    if r.status_code == 422:
-        assert r.json()["error"] == "invalid_query"
+    for q in ODD_QUERIES:
+        r = await client.get("/api/logs", params={"q": q})
+        assert r.status_code in (200, 422), (q, r.text)
+        if r.status_code == 422:
+            assert r.json()["error"] == "invalid_query"
 
 
 async def test_bad_input_is_4xx(client: httpx.AsyncClient) -> None:
@@ -188,6 +187,9 @@ async def test_bad_input_is_4xx(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/logs", params={"q": "bad\x00byte"})
     assert r.status_code == 422
     assert (await client.get("/api/logs/999999")).status_code == 404
+    assert (await client.get(f"/api/logs/{2**40}")).status_code == 422
+    r = await client.get("/api/logs", params={"since": "0001-01-01T00:00:00+05:00"})
+    assert r.status_code == 422
 
 
 async def test_get_one_and_stats(session: AsyncSession, client: httpx.AsyncClient) -> None:

@@ -3,6 +3,7 @@ recorded attempts, delivered status, and secrets that never leak."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -200,3 +201,38 @@ async def test_notification_test_endpoint(client: httpx.AsyncClient, receiver: R
     assert dead.json()["ok"] is False and dead.json()["error"] == "request failed: ConnectError"
     missing = await client.post("/api/notification/test", json={"channel": "nope"})
     assert missing.status_code == 404
+
+
+async def test_job_worker_retries_failed_delivery(
+    client: httpx.AsyncClient, db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    """End to end through the real job queue: the first send fails, the worker retries it
+    after a backoff, the second succeeds and the alert becomes delivered."""
+    from vigil.jobs.worker import Worker
+    from vigil.models import Job
+
+    await _channel(client, name="hook", kind="webhook", url=f"{receiver.url}/hook")
+    cam = await camera(client)
+    await rule(client, channels=["hook"])
+    (alert_id,) = created(await ingest(client, cam))
+    receiver.fail_next = 1
+    fast = settings.model_copy(
+        update={
+            "job_retry_base_seconds": 0.2,
+            "job_retry_max_seconds": 0.5,
+            "job_periodic_enabled": False,
+        }
+    )
+    for _ in range(20):
+        await Worker(db, fast, queues=["notify"], schedule=[]).run(stop_when_idle=True)
+        status = (await client.get(f"/api/alerts/{alert_id}")).json()["status"]
+        if status == "delivered":
+            break
+        await asyncio.sleep(0.2)
+    assert status == "delivered"
+    assert len([r for r in receiver.requests if r.path == "/hook"]) == 2
+    async with db.sessionmaker() as s:
+        job = await s.scalar(select(Job).where(Job.job_type == "notify.deliver"))
+        assert job is not None and job.status == "completed", job and job.status
+        oks = (await s.scalars(select(AlertDelivery.ok).order_by(AlertDelivery.id))).all()
+        assert list(oks) == [False, True]

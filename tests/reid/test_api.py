@@ -167,3 +167,21 @@ async def test_similar_errors(client: httpx.AsyncClient, session: AsyncSession) 
     assert (
         await client.post("/api/reid/search", json={"embedding": [1.0] * DIM, "limit": 0})
     ).status_code == 422
+
+
+async def test_index_preloaded_at_startup(
+    app, client: httpx.AsyncClient, session: AsyncSession
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from vigil.reid.warmup import lifespan
+
+    await _cameras(session)
+    await _ingest(client, "front_door", T0, list(_vec(3)))
+    async with lifespan(app):
+        index = app.state.reid_index
+        for _ in range(100):
+            if index.size:
+                break
+            await asyncio.sleep(0.02)
+        assert index.size == 1 and index.max_id >= 1

@@ -99,3 +99,14 @@ async def test_history_bad_input_is_422(client: httpx.AsyncClient) -> None:
     assert r.status_code == 422 and r.json()["error"] == "unknown_metric"
     r = await client.get("/api/system/gpu/history", params={"points": 0})
     assert r.status_code == 422
+
+
+async def test_history_extreme_input_is_never_a_500(client: httpx.AsyncClient) -> None:
+    for params in (
+        {"until": "0001-01-01T00:00:00Z"},
+        {"since": "0001-01-01T00:00:00+01:00"},
+        {"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z", "points": 5000},
+        {"gpu": "99999999999999999999"},
+    ):
+        r = await client.get("/api/system/gpu/history", params=params)
+        assert r.status_code in (200, 422), (params, r.text)

@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +25,7 @@ from vigil.models import (
     JobTransition,
     Log,
 )
+from vigil.models.baseline import BaselineAnomaly
 
 PAGES = (
     "/",
@@ -79,31 +79,63 @@ async def _populate(session: AsyncSession) -> dict[str, str]:
             )
         ],
     )
-    rule = AlertRule(name="Night intruder", severity="critical", risk_threshold=70,
-                     schedule={"start_time": "22:00", "end_time": "06:00", "timezone": "UTC"})
+    rule = AlertRule(
+        name="Night intruder",
+        severity="critical",
+        risk_threshold=70,
+        schedule={"start_time": "22:00", "end_time": "06:00", "timezone": "UTC"},
+        conditions={"action": {"actions": ["looking_in_window"], "min_confidence": 0.5}},
+    )
     session.add(rule)
     await session.flush()
     session.add(Alert(event_id=event.id, rule_id=rule.id, severity="critical", dedup_key="k"))
-    session.add(CameraZone(id="porch", camera_id="front_door", name="Porch", zone_type="entry_point",
-                           coordinates=[[0.1, 0.5], [0.9, 0.5], [0.9, 1.0], [0.1, 1.0]],
-                           shape="polygon", color="#EF4444"))
-    job = Job(job_type="retention.events", status="running", progress_percent=40,
-              current_step="deleting old events")
+    session.add(
+        CameraZone(
+            id="porch",
+            camera_id="front_door",
+            name="Porch",
+            zone_type="entry_point",
+            coordinates=[[0.1, 0.5], [0.9, 0.5], [0.9, 1.0], [0.1, 1.0]],
+            shape="polygon",
+            color="#EF4444",
+        )
+    )
+    job = Job(
+        job_type="retention.events",
+        status="running",
+        progress_percent=40,
+        current_step="deleting old events",
+    )
     session.add(job)
     await session.flush()
-    session.add(JobTransition(job_id=job.id, from_status=None, to_status="queued",
-                              triggered_by="system"))
+    session.add(
+        JobTransition(job_id=job.id, from_status=None, to_status="queued", triggered_by="system")
+    )
     session.add(JobLog(job_id=job.id, level="info", message="deleted 500 rows"))
     session.add(Log(level="ERROR", component="ingest", message="camera front_door failed"))
     session.add(AuditLog(action="create", resource_type="rule", actor="admin"))
     for i in range(30):
-        session.add(GpuStats(recorded_at=now - timedelta(minutes=i), gpu_name="RTX 4090",
-                             gpu_utilization=40 + i, memory_used=8000, memory_total=24000,
-                             temperature=60.0, power_usage=200.0))
-    session.add(ActivityBaseline(camera_id="front_door", hour=8, day_of_week=1, avg_count=3.5,
-                                 sample_count=4))
-    session.add(ClassBaseline(camera_id="front_door", detection_class="person", hour=8,
-                              frequency=0.8, sample_count=4))
+        session.add(
+            GpuStats(
+                recorded_at=now - timedelta(minutes=i),
+                gpu_name="RTX 4090",
+                gpu_utilization=40 + i,
+                memory_used=8000,
+                memory_total=24000,
+                temperature=60.0,
+                power_usage=200.0,
+            )
+        )
+    session.add(
+        ActivityBaseline(
+            camera_id="front_door", hour=8, day_of_week=1, avg_count=3.5, sample_count=4
+        )
+    )
+    session.add(
+        ClassBaseline(
+            camera_id="front_door", detection_class="person", hour=8, frequency=0.8, sample_count=4
+        )
+    )
     # The quality hook may already have written the partial audit; complete it either way.
     audit = await session.scalar(select(EventAudit).where(EventAudit.event_id == event.id))
     if audit is None:
@@ -111,14 +143,35 @@ async def _populate(session: AsyncSession) -> dict[str, str]:
         session.add(audit)
     audit.has_yolo26, audit.has_zones = True, True
     audit.overall_quality_score, audit.missing_context = 4.0, '["weather"]'
+    session.add(
+        BaselineAnomaly(
+            camera_id="front_door",
+            event_id=event.id,
+            slot_start=now,
+            hour=now.hour,
+            day_of_week=now.weekday(),
+            kind="class",
+            detection_class="person",
+            observed_count=9,
+            expected_count=0.4,
+            p_value=0.0001,
+            score=0.97,
+        )
+    )
     await session.commit()
     return {"event": str(event.id), "job": job.id, "rule": str(rule.id)}
 
 
 async def test_pages_render_with_data(client: httpx.AsyncClient, session: AsyncSession) -> None:
     ids = await _populate(session)
-    detail = (f"/events/{ids['event']}", f"/jobs/{ids['job']}", f"/jobs/{ids['job']}/_live",
-              f"/rules/{ids['rule']}", "/cameras/front_door", "/baselines?camera_id=front_door")
+    detail = (
+        f"/events/{ids['event']}",
+        f"/jobs/{ids['job']}",
+        f"/jobs/{ids['job']}/_live",
+        f"/rules/{ids['rule']}",
+        "/cameras/front_door",
+        "/baselines?camera_id=front_door",
+    )
     for path in (*PAGES, *detail):
         response = await client.get(path)
         assert response.status_code == 200, f"{path}: {response.text[:500]}"
@@ -129,6 +182,11 @@ async def test_pages_render_with_data(client: httpx.AsyncClient, session: AsyncS
     assert "retention.events" in (await client.get("/jobs")).text
     assert "deleted 500 rows" in (await client.get(f"/jobs/{ids['job']}")).text
     assert "Night intruder" in (await client.get("/alerts")).text
+    # The rule form carries conditions it does not edit, so saving keeps them.
+    rule_page = (await client.get(f"/rules/{ids['rule']}")).text
+    assert """data-conditions='{"action": {"actions": ["looking_in_window"]""" in rule_page
+    assert "0.97" in (await client.get("/baselines?camera_id=front_door")).text
+    assert "yolo26" in (await client.get("/quality")).text
     # An SVG chart per metric once samples exist.
     assert "<polyline" in (await client.get("/gpu")).text
 

@@ -26,7 +26,7 @@ from vigil.alerting.schemas import RuleConditions, Schedule
 from vigil.core import broadcast
 from vigil.core.logging import get_logger
 from vigil.events.pipeline import IngestedEvent
-from vigil.models import Alert, AlertRule, NotificationChannel
+from vigil.models import Alert, AlertRule, AlertRulesGeneration, NotificationChannel
 
 log = get_logger("alerting")
 
@@ -66,13 +66,35 @@ def decide(parsed: _ParsedRule, facts: EventFacts, at: datetime | None = None) -
     )
 
 
-async def _enabled_rules(session: AsyncSession) -> list[RuleView]:
-    # Plain rows, not ORM instances: this runs on every ingest with possibly hundreds of rules.
+# Per process: database -> (generation token, parsed enabled rules). See AlertRulesGeneration.
+_RULES_CACHE: dict[str, tuple[str, list[_ParsedRule]]] = {}
+
+
+def _cache_key(session: AsyncSession) -> str:
+    bind = session.bind
+    url = getattr(bind, "url", None)
+    return url.render_as_string(hide_password=True) if url is not None else ""
+
+
+async def _enabled_rules(session: AsyncSession) -> list[_ParsedRule]:
+    """The enabled rules, parsed. Reloaded only when the rules' generation token changed (any
+    insert/update/delete on alert_rules, by anyone, replaces it); without a token, always."""
+    token = await session.scalar(
+        select(AlertRulesGeneration.token).where(AlertRulesGeneration.id == 1)
+    )
+    key = _cache_key(session)
+    cached = _RULES_CACHE.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    # Plain rows, not ORM instances: cheaper, and nothing here is ever written back.
     columns = [AlertRule.__table__.c[name] for name in RuleView.__dataclass_fields__]
     rows = await session.execute(
         select(*columns).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
     )
-    return [RuleView.of(row) for row in rows.all()]
+    parsed = [_parse(RuleView.of(row)) for row in rows.all()]
+    if token is not None:
+        _RULES_CACHE[key] = (token, parsed)
+    return parsed
 
 
 async def _cooling(
@@ -182,9 +204,9 @@ async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str,
         ingested.event,
         ingested.detections,
         zones=ingested.detection_zones,
-        with_enrichment=needs_enrichment(rules),
+        with_enrichment=needs_enrichment([p.rule for p in rules]),
     )
-    decisions = [(rule, decide(_parse(rule), facts)) for rule in rules]
+    decisions = [(p.rule, decide(p, facts)) for p in rules]
     fired = [(rule, d) for rule, d in decisions if d.matched]
     if fired:
         if session.bind is not None and session.bind.dialect.name == "postgresql":

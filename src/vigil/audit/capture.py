@@ -29,7 +29,8 @@ def _is_secret(name: str) -> bool:
     return (
         lowered in SECRET_KEYS
         or lowered in EXTRA_SECRET_COLUMNS
-        or any(word in lowered for word in ("password", "secret", "token", "api_key"))
+        or any(word in lowered for word in ("password", "secret", "api_key", "apikey"))
+        or lowered.endswith(("_token", "_key_hash"))
     )
 
 

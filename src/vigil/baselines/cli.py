@@ -98,7 +98,8 @@ def render(summary: BaselineSummary, console: Console) -> None:
     if dev.established:
         console.print(
             f"Now ({WEEKDAYS[dev.day_of_week]} {dev.hour:02d}:00): {dev.observed_count} so far vs "
-            f"~{dev.expected_count:.1f} expected — {dev.interpretation} (z = {dev.z_score:+.2f})"
+            f"~{dev.expected_so_far:.1f} expected by now (~{dev.expected_count:.1f} per hour) — "
+            f"{dev.interpretation} (z = {dev.z_score:+.2f})"
         )
     else:
         console.print(f"Now: {dev.observed_count} detections so far; not enough history to compare")

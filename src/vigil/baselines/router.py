@@ -18,7 +18,7 @@ from vigil.baselines.schemas import (
 )
 from vigil.cameras.service import get_camera
 from vigil.core.db import SessionDep
-from vigil.core.deps import ActorDep, SettingsDep
+from vigil.core.deps import SettingsDep
 from vigil.core.errors import responses
 from vigil.jobs.service import enqueue
 
@@ -70,7 +70,12 @@ async def get_config(
     return await service.get_config(session, camera_id, settings)
 
 
-@router.put("/config", response_model=BaselineConfigRead, responses=responses(404, 422))
+@router.put(
+    "/config",
+    response_model=BaselineConfigRead,
+    responses=responses(404, 422),
+    openapi_extra={"x-audit-action": "baseline.config_update", "x-audit-resource": "camera"},
+)
 async def put_config(
     camera_id: str, data: BaselineConfigUpdate, session: SessionDep, settings: SettingsDep
 ) -> BaselineConfigRead:
@@ -78,7 +83,12 @@ async def put_config(
     return await service.update_config(session, camera_id, data, settings)
 
 
-@router.delete("", response_model=ResetResult, responses=responses(404))
+@router.delete(
+    "",
+    response_model=ResetResult,
+    responses=responses(404),
+    openapi_extra={"x-audit-action": "baseline.reset", "x-audit-resource": "camera"},
+)
 async def reset(camera_id: str, session: SessionDep) -> ResetResult:
     """Forget everything the camera's baselines learned; learning restarts with the next event
     (or rebuild from history with POST .../rebuild). Recorded anomalies are kept."""
@@ -91,8 +101,9 @@ async def reset(camera_id: str, session: SessionDep) -> ResetResult:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RebuildQueued,
     responses=responses(404),
+    openapi_extra={"x-audit-action": "baseline.rebuild", "x-audit-resource": "camera"},
 )
-async def rebuild(camera_id: str, session: SessionDep, actor: ActorDep) -> RebuildQueued:
+async def rebuild(camera_id: str, session: SessionDep) -> RebuildQueued:
     """Queue a job that relearns the camera's baselines from all its stored detections."""
     await get_camera(session, camera_id)
     job = await enqueue(
@@ -100,6 +111,6 @@ async def rebuild(camera_id: str, session: SessionDep, actor: ActorDep) -> Rebui
         "baselines.rebuild",
         {"camera_id": camera_id},
         unique_key=f"baselines.rebuild:{camera_id}",
-        triggered_by=actor,
+        triggered_by="user",
     )
     return RebuildQueued(job_id=job.id, status=job.status)

@@ -78,7 +78,9 @@ class Deviation(BaseModel):
     hour: int
     day_of_week: int
     observed_count: int
+    # Learned detections for the whole hour, and for the part of it that has passed.
     expected_count: float | None
+    expected_so_far: float | None
     z_score: float | None
     interpretation: str | None
     p_value: float | None

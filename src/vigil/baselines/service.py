@@ -105,7 +105,8 @@ async def current_deviation(
 ) -> Deviation:
     """How the current hour's count so far compares with the slot's learned rate."""
     tz = zone(settings.baseline_timezone)
-    start = slot_start(now or datetime.now(UTC), tz)
+    now = now or datetime.now(UTC)
+    start = slot_start(now, tz)
     hour, weekday = slot_key(start, tz)
     counts = (await slot_counts(session, camera_id, start, start + HOUR, settings)).get(start)
     observed = sum(counts.values()) if counts else 0
@@ -123,13 +124,18 @@ async def current_deviation(
             day_of_week=weekday,
             observed_count=observed,
             expected_count=row.avg_count if row else None,
+            expected_so_far=None,
             z_score=None,
             interpretation=None,
             p_value=None,
             score=None,
             established=False,
         )
-    z = z_score(observed, row.avg_count, row.count_variance, row.sample_count)
+    # The z-score compares like with like: the count so far against the share of the hour that
+    # has passed. The p-value/score are the ingest scoring's (full-hour rate, conservative).
+    elapsed = min(1.0, max(1 / 60, (now - start) / HOUR))
+    so_far = row.avg_count * elapsed
+    z = z_score(observed, so_far, row.count_variance * elapsed, row.sample_count)
     p_value = upper_tail(observed, row.avg_count, row.count_variance, row.sample_count)
     return Deviation(
         slot_start=start,
@@ -137,6 +143,7 @@ async def current_deviation(
         day_of_week=weekday,
         observed_count=observed,
         expected_count=row.avg_count,
+        expected_so_far=round(so_far, 4),
         z_score=round(z, 4),
         interpretation=interpret_z(z),
         p_value=p_value,

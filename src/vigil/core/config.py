@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # (vigil.reid) default cosine threshold of /api/reid searches; matches at or above it are
     # reported as "probably the same subject", never as a confirmed identity.
     reid_similarity_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
+    # Load the in-process search index when ``vigil serve`` starts, not on the first search.
+    reid_preload: bool = True
 
     # scene understanding: activity/class baselines and anomaly scores (vigil.baselines)
     # EWMA weight of the newest hour slot (the first slots use a plain running mean, 1/n).

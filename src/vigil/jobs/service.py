@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -189,3 +189,58 @@ async def retry_job(session: AsyncSession, job_id: str, actor: str) -> Job:
     await session.flush()
     await _notify(session, job.queue_name or "default")
     return job
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    job_type: str,
+    payloads: list[dict[str, Any]],
+    *,
+    priority: int | None = None,
+    queue_name: str | None = None,
+    max_attempts: int | None = None,
+    triggered_by: str = "system",
+) -> list[str]:
+    """Queue many jobs of one type in the caller's transaction with a handful of statements
+    (no uniqueness keys); returns their ids in order."""
+    spec = get_task(job_type)
+    if spec is None:
+        raise InvalidInput(f"unknown job type {job_type!r}", code="unknown_job_type")
+    priority = spec.priority if priority is None else priority
+    if not 0 <= priority <= 4:
+        raise InvalidInput("priority must be between 0 (highest) and 4")
+    if not payloads:
+        return []
+    queue = queue_name or spec.queue
+    sqlite = _dialect(session) == "sqlite"
+    rows: list[dict[str, Any]] = []
+    for payload in payloads:
+        row: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "job_type": job_type,
+            "payload": payload,
+            "priority": priority,
+            "queue_name": queue,
+            "max_attempts": max_attempts or spec.max_attempts,
+            "status": states.QUEUED,
+        }
+        if sqlite:
+            row["created_at"] = utcnow()
+        rows.append(row)
+    await session.execute(insert(Job.__table__), rows)
+    await session.execute(
+        insert(JobTransition.__table__),
+        [
+            {
+                "id": uuid.uuid4(),
+                "job_id": row["id"],
+                "from_status": None,
+                "to_status": states.QUEUED,
+                "triggered_by": triggered_by,
+                "transitioned_at": row.get("created_at") or utcnow(),
+            }
+            for row in rows
+        ],
+    )
+    await _notify(session, queue)
+    return [row["id"] for row in rows]

@@ -115,6 +115,7 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
         finally:
+            self._stopping.set()
             await self._shutdown(side)
 
     async def _shutdown(self, side: list[asyncio.Task[None]]) -> None:

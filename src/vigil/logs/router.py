@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from vigil.core.db import SessionDep
 from vigil.core.deps import SettingsDep
@@ -56,9 +56,12 @@ LimiterDep = Annotated[TokenBucketLimiter, Depends(frontend_rate_limit)]
 
 def _aware(value: datetime | None) -> datetime | None:
     # A query-string timestamp without a zone is taken as UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("timestamp out of range", code="invalid_range") from None
 
 
 def _levels(raw: list[str] | None) -> list[str] | None:
@@ -126,7 +129,7 @@ async def log_stats(request: Request, session: SessionDep) -> LogStats:
 
 
 @router.get("/{log_id}", response_model=LogRead, responses=responses(404))
-async def get_log(log_id: int, session: SessionDep) -> LogRead:
+async def get_log(session: SessionDep, log_id: int = Path(ge=1, le=2**31 - 1)) -> LogRead:
     """One log entry."""
     return LogRead.model_validate(await service.get_log(session, log_id))
 

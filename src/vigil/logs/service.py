@@ -96,11 +96,18 @@ async def search_logs(
 ) -> tuple[list[Log], str | None]:
     """Newest first, keyset-paginated on (timestamp, id): stable while new rows arrive."""
     dialect = session.get_bind().dialect.name
-    query = select(Log).where(*_conditions(dialect, f))
+    newest_first = (Log.timestamp.desc(), Log.id.desc())
+    page_ids = select(Log.id).where(*_conditions(dialect, f))
     if cursor:
         at, row_id = decode_cursor(cursor)
-        query = query.where(or_(Log.timestamp < at, and_(Log.timestamp == at, Log.id < row_id)))
-    query = query.order_by(Log.timestamp.desc(), Log.id.desc()).limit(limit + 1)
+        page_ids = page_ids.where(
+            or_(Log.timestamp < at, and_(Log.timestamp == at, Log.id < row_id))
+        )
+    # Pick the page's ids first and load whole rows only for them: when a search term matches
+    # thousands of rows, sorting narrow (timestamp, id) pairs instead of full rows is what keeps
+    # it fast (several times faster on SQLite FTS5 for common terms).
+    page_ids = page_ids.order_by(*newest_first).limit(limit + 1)
+    query = select(Log).where(Log.id.in_(page_ids.scalar_subquery())).order_by(*newest_first)
     rows = list((await session.scalars(query)).all())
     if len(rows) <= limit:
         return rows, None

@@ -1,6 +1,6 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
-from vigil.models.alert import Alert, AlertRule
+from vigil.models.alert import Alert, AlertRule, AlertRulesGeneration
 from vigil.models.api_key import ApiKeyRecord
 from vigil.models.audit import AuditChainAnchor, AuditLog
 from vigil.models.base import Base
@@ -35,6 +35,7 @@ __all__ = [
     "Alert",
     "AlertDelivery",
     "AlertRule",
+    "AlertRulesGeneration",
     "ApiKeyRecord",
     "AuditChainAnchor",
     "AuditLog",

@@ -117,3 +117,15 @@ class Alert(Base):
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class AlertRulesGeneration(Base):
+    """One row whose ``token`` changes (by database triggers) whenever any alert rule is
+    inserted, updated or deleted, by any process or tool. The engine caches the enabled rules
+    per process and reloads them only when the token differs: one tiny read per ingest instead
+    of every rule."""
+
+    __tablename__ = "alert_rules_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(64), nullable=False)

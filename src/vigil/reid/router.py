@@ -13,20 +13,22 @@ from vigil.core.errors import InvalidInput, responses
 from vigil.reid import service
 from vigil.reid.index import EmbeddingIndex
 from vigil.reid.schemas import ReidSearch, ReidSearchResult
+from vigil.reid.warmup import app_index
 
 router = APIRouter(prefix="/api/reid", tags=["reid"])
 
 
 def _index(request: Request, dimension: int) -> EmbeddingIndex:
-    """The process's search index, created on first use (one per application)."""
-    index: EmbeddingIndex | None = getattr(request.app.state, "reid_index", None)
-    if index is None or index.dimension != dimension:
-        index = EmbeddingIndex(dimension)
-        request.app.state.reid_index = index
-    return index
+    return app_index(request.app, dimension)
 
 
-@router.post("/search", response_model=ReidSearchResult, responses=responses(422))
+@router.post(
+    "/search",
+    response_model=ReidSearchResult,
+    responses=responses(422),
+    # A read, though a POST (the embedding is too big for a query string).
+    openapi_extra={"x-audit-action": "reid.search", "x-audit-resource": "reid"},
+)
 async def search(
     data: ReidSearch, request: Request, session: SessionDep, settings: SettingsDep
 ) -> ReidSearchResult:

@@ -3,6 +3,7 @@ cross-camera similarity search over them."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,8 @@ from vigil.reid.index import EmbeddingIndex, Filters
 from vigil.reid.schemas import ReidMatch, ReidSearch, ReidSearchResult
 
 LINK = "probably_same_subject"
+# Above this many stored vectors a search (~10 ms at 50k x 512) runs in a worker thread.
+THREAD_SEARCH_ROWS = 50_000
 
 
 def normalise(vector: list[float], dimension: int) -> list[float]:
@@ -105,7 +108,14 @@ async def search(
     await index.refresh(session)
     query = np.asarray(query_vector, dtype=np.float32)
     # A few spare candidates, in case some were deleted since the index loaded them.
-    hits, candidates = index.search(query, data.limit + 5, threshold, filters)
+    if index.size >= THREAD_SEARCH_ROWS:
+        # NumPy releases the GIL in BLAS: a big scan runs off the event loop, which keeps
+        # serving other requests meanwhile.
+        hits, candidates = await asyncio.to_thread(
+            index.search, query, data.limit + 5, threshold, filters
+        )
+    else:
+        hits, candidates = index.search(query, data.limit + 5, threshold, filters)
     rows: dict[int, Any] = {}
     if hits:
         found = await session.execute(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from vigil.core.db import SessionDep
 from vigil.core.deps import SettingsDep
-from vigil.core.errors import responses
+from vigil.core.errors import InvalidInput, responses
 from vigil.telemetry import service
 from vigil.telemetry.sampler import get_sampler, pressure_level
 from vigil.telemetry.schemas import GpuCurrent, GpuHistory, GpuSampleRead
@@ -49,7 +49,10 @@ async def gpu_history(
 ) -> GpuHistory:
     """Per-GPU time series, downsampled in the database to min/avg/max per time bucket."""
     until = _aware(until) if until else datetime.now(UTC)
-    since = _aware(since) if since else until - timedelta(hours=1)
+    try:
+        since = _aware(since) if since else until - timedelta(hours=1)
+    except OverflowError:
+        raise InvalidInput("until is too early", code="invalid_range") from None
     data = await service.history(
         session,
         since=since,
@@ -63,4 +66,7 @@ async def gpu_history(
 
 def _aware(value: datetime) -> datetime:
     # A timestamp without zone from a query string is taken as UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("timestamp out of range", code="invalid_range") from None

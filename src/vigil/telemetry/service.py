@@ -118,8 +118,10 @@ async def history(
         .order_by(GpuStats.gpu_uuid, bucket)
     )
     if gpu is not None:
+        # Short all-digit values are NVML indexes; anything else is a UUID ("GPU-…").
+        by_index = gpu.isdigit() and len(gpu) <= 4
         query = query.where(
-            GpuStats.gpu_index == int(gpu) if gpu.isdigit() else GpuStats.gpu_uuid == gpu
+            GpuStats.gpu_index == int(gpu) if by_index else GpuStats.gpu_uuid == gpu
         )
     gpus: dict[str | None, dict[str, Any]] = {}
     for row in (await session.execute(query)).mappings():

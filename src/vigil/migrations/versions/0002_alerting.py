@@ -17,7 +17,39 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Any change to alert_rules replaces the token, so each process's cached rule set can be checked
+# with one single-row read. Random tokens (not a counter) stay unique even if tables are emptied.
+PG_RULES_GENERATION = [
+    """CREATE OR REPLACE FUNCTION alert_rules_bump_generation() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO alert_rules_generation (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text))
+    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER alert_rules_generation_trigger
+AFTER INSERT OR UPDATE OR DELETE ON alert_rules
+FOR EACH STATEMENT EXECUTE FUNCTION alert_rules_bump_generation()""",
+]
+SQLITE_BUMP = (
+    "INSERT OR REPLACE INTO alert_rules_generation (id, token) VALUES (1, lower(hex(randomblob(16))))"
+)
+SQLITE_RULES_GENERATION = [
+    f"CREATE TRIGGER alert_rules_generation_{op_name} AFTER {op_name.upper()} ON alert_rules "
+    f"BEGIN {SQLITE_BUMP}; END"
+    for op_name in ("insert", "update", "delete")
+]
+
+
 def upgrade() -> None:
+    op.create_table(
+        "alert_rules_generation",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_rules_generation")),
+    )
+    for statement in PG_RULES_GENERATION if op.get_bind().dialect.name == "postgresql" else SQLITE_RULES_GENERATION:
+        op.execute(statement)
     op.create_table(
         "notification_channels",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -72,6 +104,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS alert_rules_generation_trigger ON alert_rules")
+        op.execute("DROP FUNCTION IF EXISTS alert_rules_bump_generation()")
+    else:
+        for op_name in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS alert_rules_generation_{op_name}")
+    op.drop_table("alert_rules_generation")
     op.drop_index("idx_alert_deliveries_at", table_name="alert_deliveries")
     op.drop_index("idx_alert_deliveries_channel_id", table_name="alert_deliveries")
     op.drop_index("idx_alert_deliveries_alert_id", table_name="alert_deliveries")

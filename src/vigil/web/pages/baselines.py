@@ -3,7 +3,6 @@ and recent anomalies (from the baselines area's service when it is installed).""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.deps import SessionDep
 from vigil.models import ActivityBaseline, ClassBaseline
-from vigil.web.availability import optional_module
+from vigil.web.availability import optional_attr
 from vigil.web.pages.cameras import camera_names
 from vigil.web.render import render
 
@@ -46,19 +45,16 @@ async def class_table(session: AsyncSession, camera_id: str) -> list[dict[str, A
         .limit(12)
     )
     classes: list[dict[str, Any]] = [
-        {"name": str(n), "total": float(t or 0.0), "peak": float(p or 0.0)}
-        for n, t, p in rows
+        {"name": str(n), "total": float(t or 0.0), "peak": float(p or 0.0)} for n, t, p in rows
     ]
     if classes:
         by_hour: dict[str, list[float]] = {str(c["name"]): [0.0] * 24 for c in classes}
-        for cls, hour, freq in (
-            await session.execute(
-                select(
-                    ClassBaseline.detection_class, ClassBaseline.hour, ClassBaseline.frequency
-                ).where(
-                    ClassBaseline.camera_id == camera_id,
-                    ClassBaseline.detection_class.in_(list(by_hour)),
-                )
+        for cls, hour, freq in await session.execute(
+            select(
+                ClassBaseline.detection_class, ClassBaseline.hour, ClassBaseline.frequency
+            ).where(
+                ClassBaseline.camera_id == camera_id,
+                ClassBaseline.detection_class.in_(list(by_hour)),
             )
         ):
             by_hour[cls][hour] = freq
@@ -69,16 +65,10 @@ async def class_table(session: AsyncSession, camera_id: str) -> list[dict[str, A
 
 async def recent_anomalies(session: AsyncSession, camera_id: str) -> list[Any] | None:
     """Anomalies through the baselines service; ``None`` when that area is not installed."""
-    service = optional_module("vigil.baselines.service")
-    finder = getattr(service, "list_anomalies", None) if service is not None else None
+    finder = optional_attr("vigil.baselines.service", "list_anomalies")
     if finder is None:
         return None
-    result = finder(session, camera_id, days=7)
-    if inspect.isawaitable(result):
-        result = await result
-    if isinstance(result, tuple):
-        result = result[0]
-    return list(result)[:50]
+    return list(await finder(session, camera_id, days=7, limit=50))
 
 
 @router.get("/baselines", response_class=HTMLResponse)

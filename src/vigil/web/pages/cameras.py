@@ -74,9 +74,7 @@ async def cameras_page(request: Request, session: SessionDep) -> HTMLResponse:
             await session.execute(
                 select(Detection.camera_id, func.count()).group_by(Detection.camera_id)
             )
-        )
-        
-        .all()
+        ).all()
     )
     return render(
         request,

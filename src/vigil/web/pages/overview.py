@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vigil.core.deps import SessionDep
+from vigil.core.deps import SessionDep, SettingsDep
 from vigil.models import Alert, Camera, Event, Job
 from vigil.web.pages.gpu import latest_per_gpu
 from vigil.web.render import render
@@ -68,7 +68,7 @@ async def events_today(session: AsyncSession) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def overview(request: Request, session: SessionDep) -> HTMLResponse:
+async def overview(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     cameras = await camera_status(session)
     return render(
         request,
@@ -78,7 +78,9 @@ async def overview(request: Request, session: SessionDep) -> HTMLResponse:
             "alerts": await open_alerts_by_severity(session),
             "events": await latest_events(session),
             "events_24h": await events_today(session),
-            "gpus": await latest_per_gpu(session),
+            "gpus": await latest_per_gpu(
+                session, float(getattr(settings, "gpu_poll_interval_seconds", 5.0))
+            ),
             "queue": await queue_health(session),
             "cameras": cameras,
             "camera_names": {c.id: c.name for c in cameras},

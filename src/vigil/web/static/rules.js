@@ -31,8 +31,13 @@
       days: days, start_time: start || null, end_time: end || null,
       timezone: text(form, "timezone") || "UTC",
     } : null;
+    // The form edits pose classes only: keep the rule's other conditions (action, threat, pose
+    // confidence) exactly as stored.
+    var conditions = JSON.parse(form.dataset.conditions || "{}");
     var poses = checked(form, "pose_classes");
-    body.conditions = poses.length ? { pose: { classes: poses } } : null;
+    if (poses.length) conditions.pose = Object.assign({}, conditions.pose, { classes: poses });
+    else delete conditions.pose;
+    body.conditions = Object.keys(conditions).length ? conditions : null;
     return body;
   }
 

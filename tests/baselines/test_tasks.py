@@ -1,0 +1,76 @@
+"""The rebuild job and the hourly close job, run with a minimal job context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.baselines.synthetic import monday_10am, poisson_stream
+from tests.factories import make_camera
+from vigil.baselines.tasks import close_all, rebuild_camera
+from vigil.core.config import Settings
+from vigil.core.db import Database
+from vigil.models import ActivityBaseline, BaselineConfig, Job
+
+
+@dataclass
+class FakeContext:
+    db: Database
+    settings: Settings
+    job_id: str = "test-job"
+    job_type: str = "baselines.rebuild"
+    attempt: int = 1
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+    async def log(self, level: str, message: str, **context: Any) -> None:
+        self.logs.append((level, message))
+
+    async def progress(self, percent: int, step: str | None = None) -> None:
+        return None
+
+    async def check_cancelled(self) -> None:
+        return None
+
+
+async def test_rebuild_endpoint_queues_job(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await make_camera(session, "Yard")
+    response = await client.post("/api/cameras/yard/baseline/rebuild")
+    assert response.status_code == 202, response.text
+    job = await session.get(Job, response.json()["job_id"])
+    assert job is not None and job.job_type == "baselines.rebuild"
+    assert job.payload == {"camera_id": "yard"}
+    assert (await client.post("/api/cameras/nope/baseline/rebuild")).status_code == 404
+
+
+async def test_rebuild_and_close_tasks(
+    db: Database, session: AsyncSession, settings: Settings
+) -> None:
+    await make_camera(session, "Yard")
+    await make_camera(session, "Porch")
+    start = monday_10am(weeks_ago=2)
+    await poisson_stream(session, "yard", start, 48, classes={"person": 1.0})
+    ctx = FakeContext(db, settings)
+
+    result = await rebuild_camera(ctx, {"camera_id": "yard"})
+    assert result["camera_id"] == "yard"
+    # Everything from the first detection's hour up to the last closed hour before now.
+    now = datetime.now(UTC)
+    assert abs(result["slots"] - (now - start) / timedelta(hours=1)) <= 2
+    assert await session.scalar(select(func.count()).select_from(ActivityBaseline)) == 168
+
+    missing = await rebuild_camera(ctx, {"camera_id": "gone"})
+    assert missing == {"camera_id": "gone", "slots": 0}
+
+    # The hourly job: the yard is already current; the porch has no detections yet.
+    closed = await close_all(ctx, {})
+    assert closed == {"cameras": 2, "slots": 0}
+    await session.commit()
+    porch = await session.get(BaselineConfig, "porch")
+    assert porch is not None and porch.observed_through is None
