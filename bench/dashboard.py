@@ -72,10 +72,13 @@ async def run(days: float, repeat: int) -> None:
                         assert response.status_code == 200, (path, response.status_code)
                     times.sort()
                     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-                    if path != "/health":
+                    if path != "/health" and "/_" not in path:  # pages, not lazy fragments
                         worst = max(worst, statistics.median(times))
                     print(f"{path:40} {statistics.median(times):8.1f} {p95:8.1f} {times[-1]:8.1f}")
-                print(f"slowest page p50: {worst:.1f} ms (target < 300 ms)")
+                print(
+                    f"slowest page p50 (fragments loaded after the page excluded): {worst:.1f} ms "
+                    "(target < 300 ms)"
+                )
         finally:
             server.stop()
 

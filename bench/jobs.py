@@ -45,6 +45,7 @@ def record_latency(payload: dict[str, Any] | None) -> None:
 
 # --- Vigil ------------------------------------------------------------------------------------
 
+
 def _vigil_task() -> None:
     from vigil.jobs.registry import get_task, task
 
@@ -105,6 +106,7 @@ VIGIL_DONE = "SELECT count(*) FROM jobs WHERE status = 'completed'"
 
 # --- procrastinate ----------------------------------------------------------------------------
 
+
 def _procrastinate_app(url: str) -> Any:
     import procrastinate
 
@@ -154,6 +156,7 @@ PROCRASTINATE_DONE = "SELECT count(*) FROM procrastinate_jobs WHERE status = 'su
 
 # --- pgqueuer ---------------------------------------------------------------------------------
 
+
 async def pgqueuer_setup(url: str) -> None:
     import asyncpg
     from pgqueuer import AsyncpgDriver, Queries
@@ -190,11 +193,11 @@ def pgqueuer_worker(url: str, concurrency: int) -> None:
     import json
 
     import asyncpg
-    from pgqueuer import AsyncpgDriver, QueueManager
+    from pgqueuer import AsyncpgDriver, Queries, QueueManager
 
     async def main() -> None:
         conn = await asyncpg.connect(url)
-        qm = QueueManager(AsyncpgDriver(conn))
+        qm = QueueManager(Queries(AsyncpgDriver(conn)))
 
         @qm.entrypoint("noop")
         async def noop(job: Any) -> None:
@@ -214,6 +217,7 @@ PGQUEUER_REMAINING = "SELECT count(*) FROM pgqueuer"
 
 
 # --- driver -----------------------------------------------------------------------------------
+
 
 def _conninfo(url: str) -> str:
     from sqlalchemy.engine import make_url
@@ -294,9 +298,11 @@ async def bench_system(
             if latency_file.exists() and len(latency_file.read_text().split()) >= args.latency_jobs:
                 break
             await asyncio.sleep(0.1)
-        lat = sorted(float(x) * 1000 for x in latency_file.read_text().split()) if (
-            latency_file.exists()
-        ) else []
+        lat = (
+            sorted(float(x) * 1000 for x in latency_file.read_text().split())
+            if (latency_file.exists())
+            else []
+        )
     finally:
         for p in procs:
             if p.poll() is None:

@@ -41,6 +41,7 @@ log = get_logger("app")
 API_ROUTERS = (
     "vigil.cameras.router",
     "vigil.events.router",
+    "vigil.events.export",  # POST /api/events/export: an export job (vigil.jobs)
     "vigil.alerting.router",
     "vigil.notify.router",
     "vigil.jobs.router",
@@ -118,8 +119,9 @@ def _health_router() -> APIRouter:
     async def health(request: Request) -> JSONResponse:
         db: Database = request.app.state.db
         try:
-            async with db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            # A read session: on SQLite it must not wait behind writers for the write lock.
+            async with db.read_sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
             database = {"status": "ok", "dialect": db.dialect}
             healthy = True
         except Exception as exc:  # any failure to reach the database is "down", not a 500

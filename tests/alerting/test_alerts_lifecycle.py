@@ -94,9 +94,10 @@ async def test_stale_version_is_409(client: httpx.AsyncClient) -> None:
 async def test_concurrent_updates_only_one_wins(client: httpx.AsyncClient, db: Database) -> None:
     alert_id = uuid.UUID(await _one_alert(client))
     async with db.sessionmaker() as first, db.sessionmaker() as second:
-        # Both read version 1 (the second one's read transaction then ends, as a request's
-        # would); the first moves it, so the second's UPDATE ... WHERE version_id = 1 hits no row.
+        # Both read version 1 (their read transactions then end, as requests' would); the first
+        # moves it, so the second's UPDATE ... WHERE version_id = 1 hits no row.
         await alerts.get_alert(first, alert_id)
+        await first.commit()  # (on SQLite every transaction holds the write lock until it ends)
         held = await second.get(Alert, alert_id)  # keep it in the second session's identity map
         assert held is not None and held.version_id == 1
         await second.commit()
@@ -110,9 +111,7 @@ async def test_concurrent_updates_only_one_wins(client: httpx.AsyncClient, db: D
         assert alert is not None and alert.status == "acknowledged" and alert.version_id == 2
 
 
-async def test_parallel_ingests_inside_cooldown_make_one_alert(db: Database, backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises writers itself)")
+async def test_parallel_ingests_inside_cooldown_make_one_alert(db: Database) -> None:
     settings = load_settings()
     # Eight cameras (the ingest locks its camera's row, which would serialise one camera's
     # events anyway) and a key without the camera: all eight events race for one key.

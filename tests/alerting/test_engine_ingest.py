@@ -35,7 +35,7 @@ async def test_zone_condition_uses_normalised_bbox_centre(client: httpx.AsyncCli
     # Left half of the image is the driveway; a disabled zone covers everything.
     await _zone(client, cam, "driveway", [[0.0, 0.0], [0.5, 1.0]])
     await _zone(client, cam, "everything", [[0.0, 0.0], [1.0, 1.0]], enabled=False)
-    await rule(client, zone_ids=["driveway"], cooldown_seconds=0)
+    driveway = await rule(client, zone_ids=["driveway"], cooldown_seconds=0)
     await rule(client, name="disabled zone", zone_ids=["everything"], cooldown_seconds=0)
     # Centre (150/640, 150/480) = (0.23, 0.31): in the driveway, in a small image.
     inside = await ingest(
@@ -50,6 +50,10 @@ async def test_zone_condition_uses_normalised_bbox_centre(client: httpx.AsyncCli
     reasons = {d["rule_name"]: d["reason"] for d in outside["pipeline"]["alerts"]["decisions"]}
     assert reasons["rule"] == "no matching detection inside the rule's zones"
     assert reasons["disabled zone"] == "no matching detection inside the rule's zones"
+    # The dry run over the stored events reads the zone ids stored on the detections.
+    dry = await client.post(f"/api/alerts/rules/{driveway['id']}/test", json={"limit": 10})
+    matched = {r["event_id"]: r["matched"] for r in dry.json()["results"]}
+    assert matched == {inside["event"]["id"]: True, outside["event"]["id"]: False}
 
 
 async def test_cooldown_zero_means_every_event_alerts(client: httpx.AsyncClient) -> None:

@@ -121,3 +121,8 @@ async def test_severity_wrong_direction_and_suggested_mean(
     assert r.status_code == 200
     assert r.json()["user"]["low_threshold"] == 30 and r.json()["cameras"] == []
     assert r.json()["is_calibrated"] is False
+    # The reset is in the audit trail, bulk statements included.
+    trail = (await client.get("/api/audit?action=calibration.reset")).json()["items"]
+    assert len(trail) == 1 and trail[0]["status"] == "success"
+    ops = {(c["op"], c["table"]) for c in trail[0]["details"]["changes"]}
+    assert ("bulk_delete", "camera_calibrations") in ops

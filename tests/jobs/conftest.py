@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,10 @@ async def drain(
             stop_when_idle=True
         )
         async with db.sessionmaker() as s:
-            active = await s.scalar(
-                select(Job.id).where(Job.status.in_(("queued", "running"))).limit(1)
-            )
+            query = select(Job.id).where(Job.status.in_(("queued", "running")))
+            if kw.get("queues"):
+                query = query.where(Job.queue_name.in_(kw["queues"]))  # type: ignore[arg-type]
+            active = await s.scalar(query.limit(1))
         if active is None:
             return
         import asyncio

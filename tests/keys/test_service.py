@@ -12,7 +12,7 @@ from vigil.models.api_key import ApiKeyRecord
 
 
 async def test_key_is_stored_hashed_with_display_prefix(session: AsyncSession) -> None:
-    record, secret = await service.create_key(session, "laptop")
+    _, secret = await service.create_key(session, "laptop")
     await session.commit()
     assert len(secret) >= 32
     stored = (await session.scalars(select(ApiKeyRecord))).one()

@@ -90,7 +90,9 @@ async def test_read_only_key_cannot_mutate(keyed_client: httpx.AsyncClient) -> N
             allowed.append((method, path, r.status_code))
     assert allowed == []
     # ... but it can read, and the write key can write.
-    assert (await keyed_client.get("/api/cameras", headers={"X-API-Key": VIEWER})).status_code == 200
+    assert (
+        await keyed_client.get("/api/cameras", headers={"X-API-Key": VIEWER})
+    ).status_code == 200
     r = await keyed_client.post(
         "/api/cameras", json={"name": "Porch"}, headers={"Authorization": f"Bearer {ADMIN}"}
     )
@@ -149,7 +151,11 @@ async def test_wrong_keys_are_rate_limited_per_ip(
         # nothing while blocked.
         assert (await attacker.get("/api/cameras", headers={"X-API-Key": ADMIN})).status_code == 429
         # Another address is unaffected; missing keys are not counted as guesses.
-        assert (await neighbour.get("/api/cameras", headers={"X-API-Key": ADMIN})).status_code == 200
+        assert (
+            await neighbour.get("/api/cameras", headers={"X-API-Key": ADMIN})
+        ).status_code == 200
         for _ in range(5):
             assert (await neighbour.get("/api/cameras")).status_code == 401
-        assert (await neighbour.get("/api/cameras", headers={"X-API-Key": ADMIN})).status_code == 200
+        assert (
+            await neighbour.get("/api/cameras", headers={"X-API-Key": ADMIN})
+        ).status_code == 200

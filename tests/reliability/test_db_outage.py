@@ -10,34 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bench.deployment import RestartablePostgres
 from sqlalchemy import text
 
 from tests.factories import detection
-from tests.pg_server import PostgresServer
 from vigil.app import create_app
 from vigil.core.config import load_settings
 from vigil.core.db import Database
 from vigil.migrations import upgrade
 
 STARTED = "2026-11-26T10:00:00+00:00"
-
-
-class RestartablePostgres(PostgresServer):
-    """A throwaway server that can be stopped and started again on the same data and port."""
-
-    def start(self) -> RestartablePostgres:
-        super().start()
-        return self
-
-    def halt(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
-
-    def resume(self) -> None:
-        options = f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} -c fsync=off"
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
-            "start",
-        )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +32,9 @@ def pg() -> Iterator[RestartablePostgres]:
 
 
 @pytest.fixture
-async def outage_client(pg: RestartablePostgres, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def outage_client(
+    pg: RestartablePostgres, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
     url = pg.url("postgres")
     settings = load_settings(
         database_url=url,
@@ -137,7 +121,8 @@ async def test_sqlite_full_is_507_without_corruption(tmp_path: Path) -> None:
         @event.listens_for(database.engine.sync_engine, "connect")
         def _cap(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
-            pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+            cursor.execute("PRAGMA page_count")
+            pages = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA max_page_count={pages + 1}")
             cursor.close()
 

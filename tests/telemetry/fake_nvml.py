@@ -4,7 +4,6 @@ real ``pynvml.NVMLError`` subclasses for anything a card "does not support"."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -47,7 +46,9 @@ FULL_GPU: dict[str, Any] = {
 class FakeNvml:
     gpus: list[dict[str, Any]]
     init_error: type[pynvml.NVMLError] | None = None
-    call_delay: float = 0.0  # seconds each call blocks, like the real PCIe throughput query
+    # When set, every call blocks until the event is set (like the slow PCIe throughput query);
+    # ``gate_timeouts`` counts calls that gave up waiting (2 s).
+    gate: threading.Event | None = None
 
     NVMLError = pynvml.NVMLError
     NVML_TEMPERATURE_GPU = pynvml.NVML_TEMPERATURE_GPU
@@ -60,11 +61,13 @@ class FakeNvml:
     def __post_init__(self) -> None:
         self.threads: set[str] = set()
         self.initialised = False
+        self.gate_timeouts = 0
 
     def _get(self, handle: int, key: str) -> Any:
         self.threads.add(threading.current_thread().name)
-        if self.call_delay:
-            time.sleep(self.call_delay)
+        # After one timeout the gate is considered stuck: later calls do not wait again.
+        if self.gate is not None and not self.gate_timeouts and not self.gate.wait(timeout=2):
+            self.gate_timeouts += 1
         value = self.gpus[handle].get(key)
         if value is None:
             raise pynvml.NVMLError_NotSupported(pynvml.NVML_ERROR_NOT_SUPPORTED)

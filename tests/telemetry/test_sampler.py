@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
-import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -18,6 +19,19 @@ from vigil.core.db import Database
 from vigil.models import GpuStats
 from vigil.telemetry.nvml import NVML_COLUMNS
 from vigil.telemetry.sampler import GpuSampler, pressure_level
+
+
+@pytest.fixture
+def vigil_caplog(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog on the ``vigil`` logger itself, whether or not it propagates to the root."""
+    logger = logging.getLogger("vigil")
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+    logger.level, logger.propagate = saved
 
 
 async def stored(db: Database) -> list[GpuStats]:
@@ -69,16 +83,15 @@ async def test_no_driver_records_nothing_and_api_says_so(
     settings: Settings,
     app: FastAPI,
     client: httpx.AsyncClient,
-    caplog: pytest.LogCaptureFixture,
+    vigil_caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake = FakeNvml([gpu()], init_error=pynvml.NVMLError_DriverNotLoaded)
     sampler = GpuSampler(db, settings, nvml=fake)
     app.state.gpu_sampler = sampler
-    with caplog.at_level("WARNING", logger="vigil"):
-        await sampler.run()  # returns at once: nothing to sample
+    await sampler.run()  # returns at once: nothing to sample
     assert await sampler.tick() == []
     assert await stored(db) == []
-    lines = [r for r in caplog.records if r.getMessage() == "telemetry.gpu_unavailable"]
+    lines = [r for r in vigil_caplog.records if r.getMessage() == "telemetry.gpu_unavailable"]
     assert len(lines) == 1 and "Driver Not Loaded" in lines[0].context["reason"]
     body = (await client.get("/api/system/gpu")).json()
     assert body["available"] is False and body["gpus"] == []
@@ -131,7 +144,7 @@ def test_pressure_levels() -> None:
 
 
 async def test_pressure_change_logs_and_calls_back_once(
-    db: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+    db: Database, settings: Settings, vigil_caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = FakeNvml([gpu(uuid="GPU-0", mem_used_mib=1000, mem_total_mib=10000)])
     changes: list[tuple[str, str, str]] = []
@@ -141,41 +154,38 @@ async def test_pressure_change_logs_and_calls_back_once(
 
     sampler = GpuSampler(db, settings, nvml=fake, on_pressure_change=[record])
     await sampler.start()
-    with caplog.at_level("INFO", logger="vigil"):
-        await sampler.tick()
-        fake.gpus[0]["mem_used_mib"] = 9000
-        await sampler.tick()
-        await sampler.tick()  # same level: no new change
-        fake.gpus[0]["mem_used_mib"] = 9600
-        await sampler.tick()
+    await sampler.tick()
+    fake.gpus[0]["mem_used_mib"] = 9000
+    await sampler.tick()
+    await sampler.tick()  # same level: no new change
+    fake.gpus[0]["mem_used_mib"] = 9600
+    await sampler.tick()
     assert changes == [("GPU-0", "warning", "normal"), ("GPU-0", "critical", "warning")]
-    lines = [r for r in caplog.records if r.getMessage() == "telemetry.gpu_memory_pressure"]
+    lines = [r for r in vigil_caplog.records if r.getMessage() == "telemetry.gpu_memory_pressure"]
     assert [r.context["level"] for r in lines] == ["warning", "critical"]
 
 
 async def test_slow_nvml_calls_do_not_block_the_event_loop(
     db: Database, settings: Settings
 ) -> None:
-    # 27 calls x 20 ms: ~0.5 s of blocking work per tick, all of it in a worker thread.
-    fake = FakeNvml([gpu()], call_delay=0.02)
+    # Every NVML call blocks until a coroutine on the event loop opens the gate. If the sampler
+    # called NVML on the loop's thread, that coroutine could never run and the calls would time
+    # out; in a worker thread they are released as soon as the loop gets a turn.
+    gate = threading.Event()
+    fake = FakeNvml([gpu()], gate=gate)
     sampler = GpuSampler(db, settings, nvml=fake)
     await sampler.start()
-    gaps: list[float] = []
 
-    async def heartbeat() -> None:
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
+    async def open_gate() -> None:
+        await asyncio.sleep(0)
+        gate.set()
 
-    beat = asyncio.create_task(heartbeat())
-    await sampler.tick()
-    beat.cancel()
-    assert threading.main_thread().name not in fake.threads
-    assert len(gaps) > 5
-    assert max(gaps) < 0.3  # the loop kept turning while NVML blocked
+    opener = asyncio.create_task(open_gate())
+    rows = await sampler.tick()
+    await opener
+    assert len(rows) == 1
+    assert fake.gate_timeouts == 0
+    assert threading.current_thread().name not in fake.threads
 
 
 async def test_run_loop_samples_until_cancelled(db: Database, settings: Settings) -> None:

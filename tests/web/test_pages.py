@@ -49,6 +49,8 @@ PAGES = (
     "/audit/_verify",
     "/quality",
     "/quality?days=30",
+    "/quality/_body",
+    "/quality/_body?days=30",
     "/signin",
 )
 
@@ -186,7 +188,7 @@ async def test_pages_render_with_data(client: httpx.AsyncClient, session: AsyncS
     rule_page = (await client.get(f"/rules/{ids['rule']}")).text
     assert """data-conditions='{"action": {"actions": ["looking_in_window"]""" in rule_page
     assert "0.97" in (await client.get("/baselines?camera_id=front_door")).text
-    assert "yolo26" in (await client.get("/quality")).text
+    assert "yolo26" in (await client.get("/quality/_body")).text
     # An SVG chart per metric once samples exist.
     assert "<polyline" in (await client.get("/gpu")).text
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -64,7 +65,19 @@ async def verify_audit_chain(session: SessionDep) -> VerifyRead:
     return VerifyRead.model_validate((await service.verify_chain(session)).as_dict())
 
 
-@router.get("/export", responses=responses(422))
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the entries as CSV (format=csv) or a JSON array (format=json)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    },
+    **responses(422),
+}
+
+
+@router.get("/export", response_class=StreamingResponse, responses=EXPORT_RESPONSES)
 async def export_audit_logs(
     session: SessionDep,
     format: str = Query("json", pattern="^(csv|json)$"),

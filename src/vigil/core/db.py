@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from vigil.core.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BEGIN_OPTION = "vigil_sqlite_begin"
 PG_CONNECT_TIMEOUT_SECONDS = 5.0
 PG_COMMAND_TIMEOUT_SECONDS = 30.0
 PG_POOL_TIMEOUT_SECONDS = 10.0
@@ -68,7 +69,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so the busy timeout applies. A DEFERRED
+        # transaction that reads and then writes cannot wait: if another writer committed since
+        # its read, SQLite answers "database is locked" at once (the snapshot cannot be upgraded).
+        # Reads (GET requests) begin DEFERRED and never block writers under WAL.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 class Database:
@@ -78,6 +84,12 @@ class Database:
         self.url = url
         self.engine = build_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Read-only units of work: on SQLite they begin DEFERRED (no write lock); elsewhere the
+        # option means nothing.
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"}),
+            expire_on_commit=False,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -98,9 +110,11 @@ class Database:
         return self.url.get_backend_name()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work outside a request: commit on success, roll back on any exception."""
-        async with self.sessionmaker() as session:
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work outside a request: commit on success, roll back on any exception.
+        ``write=False`` for work that only reads (on SQLite it then takes no write lock)."""
+        maker = self.sessionmaker if write else self.read_sessionmaker
+        async with maker() as session:
             try:
                 yield session
                 await session.commit()
@@ -133,7 +147,9 @@ class RequestSessionHook(Protocol):
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction owner: commit after the route returns, roll back on error."""
     hooks: list[RequestSessionHook] = getattr(request.app.state, "session_hooks", [])
-    async with get_database(request).transaction() as session:
+    # GET/HEAD/OPTIONS only read: on SQLite they must not queue behind writers for the lock.
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    async with get_database(request).transaction(write=write) as session:
         request.state.session = session
         for hook in hooks:
             hook.began(request, session)

@@ -19,7 +19,7 @@ from typing import Any
 from vigil.core.config import Settings
 from vigil.core.db import Database
 from vigil.core.logging import get_logger
-from vigil.jobs import store
+from vigil.jobs import store, store_pg
 from vigil.jobs.context import RunContext
 from vigil.jobs.periodic import schedule_due
 from vigil.jobs.registry import JobCancelled, PeriodicSpec, get_task, load_tasks, periodic_tasks
@@ -69,6 +69,10 @@ class Worker:
         self._cancel_seen: dict[str, float] = {}
         self._hard_cancelled: set[str] = set()
         self._listen_conn: Any = None
+        self._completions: list[
+            tuple[store.ClaimedJob, dict[str, Any] | None, asyncio.Future[bool]]
+        ] = []
+        self._completer: asyncio.Task[None] | None = None
         self.jobs_done = 0
 
     @staticmethod
@@ -101,11 +105,7 @@ class Worker:
             while not self._stopping.is_set():
                 self._wake.clear()
                 free = self.concurrency - len(self._running)
-                claimed = (
-                    await store.claim(self.db, self.worker_id, self.queues, free, job_types)
-                    if free > 0
-                    else []
-                )
+                claimed = await self._claim(free, job_types) if free > 0 else []
                 for job in claimed:
                     self._running[job.id] = asyncio.create_task(self._execute(job))
                 if stop_when_idle and not claimed and not self._running:
@@ -117,6 +117,41 @@ class Worker:
         finally:
             self._stopping.set()
             await self._shutdown(side)
+
+    async def _claim(self, free: int, job_types: list[str]) -> list[store.ClaimedJob]:
+        if self.db.dialect == "postgresql":
+            return await store_pg.claim(self.db, self.worker_id, self.queues, free, job_types)
+        return await store.claim(self.db, self.worker_id, self.queues, free, job_types)
+
+    async def _complete(
+        self, db: Database, job: store.ClaimedJob, worker_id: str, result: dict[str, Any] | None
+    ) -> bool:
+        if db.dialect != "postgresql":
+            return await store.complete(db, job, worker_id, result)
+        # Jobs finishing together share one round trip (the claim-run-complete cycle of a busy
+        # worker then costs two statements per batch, not per job).
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._completions.append((job, result, future))
+        if self._completer is None or self._completer.done():
+            self._completer = asyncio.create_task(self._flush_completions())
+        return await asyncio.shield(future)
+
+    async def _flush_completions(self) -> None:
+        await asyncio.sleep(0)  # let jobs finishing in this same loop turn join the batch
+        while self._completions:
+            batch, self._completions = self._completions, []
+            try:
+                ours = await store_pg.complete_many(
+                    self.db, self.worker_id, [(job, result) for job, result, _ in batch]
+                )
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for job, _, future in batch:
+                if not future.done():
+                    future.set_result(job.id in ours)
 
     async def _shutdown(self, side: list[asyncio.Task[None]]) -> None:
         if self._running:
@@ -206,7 +241,7 @@ class Worker:
                         traceback.format_exc(), self.strategy,
                     )
             else:
-                await self._finish(store.complete, job, self.worker_id, result)
+                await self._finish(self._complete, job, self.worker_id, result)
         finally:
             self.jobs_done += 1
             self._running.pop(job.id, None)

@@ -64,8 +64,14 @@ async def _list(settings: Settings) -> list[tuple[str, ...]]:
         return value.isoformat(timespec="seconds") if value is not None else "-"
 
     return [
-        (r.name, r.prefix + "…", r.scope, when(r.created_at), when(r.last_used_at),
-         when(r.revoked_at))
+        (
+            r.name,
+            r.prefix + "…",
+            r.scope,
+            when(r.created_at),
+            when(r.last_used_at),
+            when(r.revoked_at),
+        )
         for r in rows
     ]
 

@@ -44,7 +44,7 @@ class DatabaseKeyStore:
             if self._keys is not None and time.monotonic() < self._expires:
                 return self._keys
             try:
-                async with self.db.sessionmaker() as session:
+                async with self.db.transaction(write=False) as session:
                     keys = await service.active_keys(session)
             except (DBAPIError, OSError, TimeoutError) as exc:
                 # During an outage the last known keys stay valid (the routes behind them need

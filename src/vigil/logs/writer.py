@@ -139,13 +139,13 @@ class LogWriter:
     async def run(self) -> None:
         self.attach()
         while True:
-            delay = self._backoff or self.flush_interval
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-            self._wake.clear()
             if self._backoff:
-                # During an outage wake-ups by batch size must not hammer the database.
-                await asyncio.sleep(max(0.0, self._backoff - delay))
+                # During an outage, wake-ups by batch size must not hammer the database.
+                await asyncio.sleep(self._backoff)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.flush_interval)
+            self._wake.clear()
             await self.flush()
 
 

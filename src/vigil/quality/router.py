@@ -28,7 +28,10 @@ async def get_event_audit(event_id: int, session: SessionDep) -> EventAuditRead:
     "/events/{event_id}/evaluate",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=EvaluateAccepted,
-    responses=responses(404, 503),
+    responses={
+        200: {"model": EvaluateAccepted, "description": "already evaluated (force=false)"},
+        **responses(404, 503),
+    },
     openapi_extra={"x-audit-action": "ai_audit.evaluate", "x-audit-resource": "event"},
 )
 async def evaluate_event(

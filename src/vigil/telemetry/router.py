@@ -31,6 +31,8 @@ async def current_gpu(request: Request, session: SessionDep, settings: SettingsD
     sampler = get_sampler(request.app)
     if sampler is not None and sampler.available is False:
         reason = sampler.reason
+    elif sampler is not None and sampler.available and sampler.last_tick_at is None:
+        reason = "the GPU sampler is starting; no sample stored yet"
     elif newest is not None:
         reason = f"no GPU sample in the last {int(max_age.total_seconds())} s"
     else:

@@ -17,19 +17,25 @@ router = APIRouter()
 
 
 @router.get("/quality", response_class=HTMLResponse)
-async def quality_page(
+async def quality_page(request: Request, days: int = Query(7, ge=1, le=90)) -> HTMLResponse:
+    """The page shell; the numbers load right after (``/quality/_body``): the service reads
+    every audit of the period, which takes seconds with a month of history."""
+    available = optional_module("vigil.quality.service") is not None
+    return render(
+        request, "pages/quality.html", {"title": "AI quality", "days": days, "available": available}
+    )
+
+
+@router.get("/quality/_body", response_class=HTMLResponse)
+async def quality_body(
     request: Request, session: SessionDep, days: int = Query(7, ge=1, le=90)
 ) -> HTMLResponse:
     service = optional_module("vigil.quality.service")
-    context: dict[str, Any] = {
-        "title": "AI quality",
-        "days": days,
-        "available": service is not None,
-    }
+    context: dict[str, Any] = {"days": days, "available": service is not None}
     if service is not None:
         context.update(
             stats=await service.stats(session, days),
             board=await service.leaderboard(session, days),
             advice=await service.recommendations(session, days),
         )
-    return render(request, "pages/quality.html", context)
+    return render(request, "partials/quality_body.html", context)

@@ -1,0 +1,128 @@
+"""PostgreSQL fast paths for the two statements every job goes through: claim and complete.
+
+Each is one round trip that does all the bookkeeping in data-modifying CTEs: the job rows
+change, and their ``job_attempts`` and ``job_transitions`` rows are written, atomically. The
+portable versions in ``store`` (used on SQLite, and on PostgreSQL for the rarer failure,
+cancel and release paths) do the same in several statements.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+from vigil.core.db import Database
+from vigil.jobs.store import ClaimedJob
+
+CLAIM_SQL = text(
+    """
+    WITH claimed AS (
+        UPDATE jobs
+        SET status = 'running', started_at = statement_timestamp(), worker_id = :worker_id,
+            next_retry_at = NULL, cancel_requested = false, progress_percent = 0,
+            current_step = NULL
+        WHERE id IN (
+            SELECT id FROM jobs
+            WHERE status = 'queued'
+              AND (run_at IS NULL OR run_at <= statement_timestamp())
+              AND (next_retry_at IS NULL OR next_retry_at <= statement_timestamp())
+              AND (CAST(:queues AS text[]) IS NULL OR queue_name = ANY(CAST(:queues AS text[])))
+              AND job_type = ANY(CAST(:job_types AS text[]))
+            ORDER BY priority, created_at
+            LIMIT :limit
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, job_type, payload, attempt_number, max_attempts, priority, created_at
+    ),
+    attempts AS (
+        INSERT INTO job_attempts (id, job_id, attempt_number, started_at, status, worker_id)
+        SELECT gen_random_uuid(), id, attempt_number, statement_timestamp(), 'started', :worker_id
+        FROM claimed
+        RETURNING id, job_id
+    ),
+    transitions AS (
+        INSERT INTO job_transitions
+            (id, job_id, from_status, to_status, transitioned_at, triggered_by, metadata_json)
+        SELECT gen_random_uuid(), id, 'queued', 'running', statement_timestamp(), 'worker',
+               jsonb_build_object('worker_id', CAST(:worker_id AS text), 'attempt', attempt_number)
+        FROM claimed
+    )
+    SELECT c.id, c.job_type, c.payload, c.attempt_number, c.max_attempts, c.priority,
+           c.created_at, a.id AS attempt_id
+    FROM claimed c JOIN attempts a ON a.job_id = c.id
+    ORDER BY c.priority, c.created_at
+    """
+)
+
+COMPLETE_SQL = text(
+    """
+    WITH done AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb))
+            AS d(id text, attempt_id uuid, result jsonb)
+    ),
+    finished AS (
+        UPDATE jobs
+        SET status = 'completed', completed_at = statement_timestamp(), progress_percent = 100,
+            current_step = 'completed', result = done.result, worker_id = NULL,
+            error_message = NULL, error_traceback = NULL
+        FROM done
+        WHERE jobs.id = done.id AND jobs.status = 'running' AND jobs.worker_id = :worker_id
+        RETURNING jobs.id, done.attempt_id, done.result
+    ),
+    attempts AS (
+        UPDATE job_attempts
+        SET status = 'succeeded', ended_at = statement_timestamp(), result = finished.result
+        FROM finished WHERE job_attempts.id = finished.attempt_id
+    ),
+    transitions AS (
+        INSERT INTO job_transitions (id, job_id, from_status, to_status, transitioned_at, triggered_by)
+        SELECT gen_random_uuid(), id, 'running', 'completed', statement_timestamp(), 'worker'
+        FROM finished
+    )
+    SELECT id FROM finished
+    """
+)
+
+
+async def claim(
+    db: Database, worker_id: str, queues: list[str] | None, limit: int, job_types: list[str]
+) -> list[ClaimedJob]:
+    async with db.engine.begin() as conn:
+        rows = await conn.execute(
+            CLAIM_SQL,
+            {"worker_id": worker_id, "queues": queues, "job_types": job_types, "limit": limit},
+        )
+        return [
+            ClaimedJob(
+                id=row.id,
+                job_type=row.job_type,
+                payload=_json(row.payload) or {},
+                attempt_number=row.attempt_number,
+                max_attempts=row.max_attempts,
+                priority=row.priority,
+                created_at=row.created_at,
+                attempt_id=row.attempt_id
+                if isinstance(row.attempt_id, uuid.UUID)
+                else uuid.UUID(str(row.attempt_id)),
+            )
+            for row in rows
+        ]
+
+
+async def complete_many(
+    db: Database, worker_id: str, items: list[tuple[ClaimedJob, dict[str, Any] | None]]
+) -> set[str]:
+    """Complete a batch of this worker's jobs; return the ids that were still ours."""
+    batch = json.dumps(
+        [{"id": job.id, "attempt_id": str(job.attempt_id), "result": result} for job, result in items]
+    )
+    async with db.engine.begin() as conn:
+        rows = await conn.execute(COMPLETE_SQL, {"batch": batch, "worker_id": worker_id})
+        return {row.id for row in rows}
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
