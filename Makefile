@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest clean chromium screenshots
+.PHONY: run test install lint typecheck pytest clean chromium screenshots load faults fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,33 @@ run: install
 test: install lint typecheck pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: install
 	$(BIN)/mypy
 
 pytest: install chromium
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## The schemathesis fuzz of the whole API runs inside `make test` with few examples; this runs
+## many more, boundary values included (SQLite, a few minutes).
+fuzz: install
+	VIGIL_FUZZ_FULL=1 $(BIN)/pytest -q -p no:cacheprovider --backends=sqlite \
+		tests/reliability/test_schemathesis.py
+
+## Mixed ingest + reads at a fixed rate against 2 serve + 2 worker processes on a throwaway
+## PostgreSQL, then the single-process SQLite default; ends with `errors: N lost: M`.
+## LOAD_ARGS="--duration 180 --rate 40" for a longer run.
+LOAD_ARGS ?= --duration 60
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+## Fault scenarios under load: PostgreSQL crash + restart, worker SIGKILL mid-job, notification
+## receiver down then back, SQLite disk full. Each must end `errors: 0 lost: 0`.
+FAULT_ARGS ?=
+faults: install
+	$(BIN)/python scripts/faults/run.py $(FAULT_ARGS)
 
 ## Debian's chromium for the dashboard's browser tests (CI runs as root).
 chromium:

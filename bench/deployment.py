@@ -37,6 +37,7 @@ class Proc:
     popen: subprocess.Popen[bytes]
     log_path: Path
     port: int | None = None
+    expected_exit: bool = False  # stopped or killed on purpose (not a crash to report)
 
     @property
     def url(self) -> str:
@@ -46,10 +47,12 @@ class Proc:
         return self.popen.poll() is None
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
+        self.expected_exit = True
         if self.alive():
             self.popen.send_signal(sig)
 
     def stop(self, timeout: float = 15.0) -> None:
+        self.expected_exit = True
         if not self.alive():
             return
         self.popen.send_signal(signal.SIGTERM)

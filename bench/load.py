@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,8 +119,15 @@ def start_target(
     return Target(name, deployment, servers, receiver, cleanup, pg)
 
 
-async def setup(client: httpx.AsyncClient, receiver_url: str) -> str:
-    camera = (await client.post("/api/cameras", json={"name": "Load Cam"})).json()["id"]
+CAMERAS = 4
+
+
+async def setup(client: httpx.AsyncClient, receiver_url: str) -> list[str]:
+    cameras = []
+    for n in range(CAMERAS):
+        r = await client.post("/api/cameras", json={"name": f"Load Cam {n}"})
+        r.raise_for_status()
+        cameras.append(str(r.json()["id"]))
     r = await client.post(
         "/api/notification/channels",
         json={"name": "load-hook", "kind": "webhook", "url": receiver_url},
@@ -132,7 +140,7 @@ async def setup(client: httpx.AsyncClient, receiver_url: str) -> str:
         "channels": ["load-hook"],
     }
     (await client.post("/api/alerts/rules", json=rule)).raise_for_status()
-    return str(camera)
+    return cameras
 
 
 async def run_load(
@@ -151,7 +159,7 @@ async def run_load(
         for p in target.servers
     ]
     try:
-        camera = await setup(clients[0], target.receiver.url)
+        cameras = await setup(clients[0], target.receiver.url)
         total = min(max_requests, int(duration * rate))
         started = time.monotonic()
         tasks: list[asyncio.Task[None]] = []
@@ -171,7 +179,7 @@ async def run_load(
                     person = i % 3 != 0
                     batch = f"load-{target.name}-{i}"
                     body = {
-                        "camera_id": camera,
+                        "camera_id": cameras[i % len(cameras)],
                         "batch_id": batch,
                         "started_at": STARTED,
                         "risk_score": 60,
@@ -233,6 +241,7 @@ async def verify(target: Target, result: Result, settle_timeout: float) -> None:
                 pending = await s.scalar(
                     text("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
                 )
+                retried = await s.scalar(text("SELECT count(*) FROM jobs WHERE attempt_number > 1"))
             alerts_by_event: dict[int, list[str]] = {}
             for event_id, alert_id in alert_rows:
                 # SQLite stores UUIDs as bare hex: normalise to the dashed form the webhook sends.
@@ -258,8 +267,22 @@ async def verify(target: Target, result: Result, settle_timeout: float) -> None:
     duplicates = sum(1 for a in all_alerts if delivered.get(a, 0) > 1)
     if duplicates:
         result.notes.append(f"{duplicates} alerts delivered more than once (at-least-once)")
+    if retried:
+        result.notes.append(f"{retried} jobs ran more than once (retried)")
     if pending:
         result.notes.append(f"{pending} jobs still queued/running after {settle_timeout:.0f}s")
+
+
+async def supervise(target: Target, restarts: list[str]) -> None:
+    """Restart worker processes that exit, as the documented deployment does (systemd
+    ``Restart=always``, compose ``restart: unless-stopped``); each restart is reported."""
+    while True:
+        await asyncio.sleep(1.0)
+        for proc in list(target.deployment.procs):
+            if proc.name.startswith("worker") and not proc.alive() and not proc.expected_exit:
+                proc.expected_exit = True
+                restarts.append(f"{proc.name} (exit {proc.popen.returncode})")
+                target.deployment.worker(f"{proc.name}-r")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -286,6 +309,12 @@ def report(results: list[Result]) -> str:
                 f"{len(ok) / r.elapsed if r.elapsed else 0:>7.1f} {pct(lat, 0.5):>8.1f} "
                 f"{pct(lat, 0.99):>8.1f} {errs:>6} {sum(1 for s in samples if s.status == 503):>5}"
             )
+        bad = Counter(s.status for s in r.samples if s.status == 0 or s.status >= 400)
+        if bad:
+            lines.append(
+                f"{r.target:<11} status  "
+                + " ".join(f"{code or 'timeout'}x{n}" for code, n in sorted(bad.items()))
+            )
         lines.append(
             f"{r.target:<11} check   lost={r.lost} alert_count_wrong={r.alert_problems} "
             f"undelivered={r.undelivered} {'; '.join(r.notes)}"
@@ -309,6 +338,8 @@ async def run_target(
     await receiver.start()
     workdir = Path(tempfile.mkdtemp(prefix=f"vigil-load-{name}-"))
     target = await asyncio.to_thread(start_target, name, workdir, receiver, args.workers, env or {})
+    restarts: list[str] = []
+    supervisor = asyncio.create_task(supervise(target, restarts))
     try:
         result = await run_load(
             target,
@@ -320,12 +351,15 @@ async def run_target(
             fault=fault,
         )
         await verify(target, result, args.settle)
+        if restarts:
+            result.notes.append(f"workers that exited and were restarted: {', '.join(restarts)}")
         return result
     except BaseException:
         for proc in target.deployment.procs:
             print(f"--- {proc.name} log tail ---\n{proc.log_tail(15)}", file=sys.stderr)
         raise
     finally:
+        supervisor.cancel()
         await asyncio.to_thread(target.cleanup)
         await receiver.stop()
 

@@ -37,7 +37,7 @@ from tests.pg_server import PostgresServer  # noqa: E402
 from vigil.core.config import to_async_url  # noqa: E402
 from vigil.core.db import Database  # noqa: E402
 from vigil.logs.handler import DatabaseLogHandler  # noqa: E402
-from vigil.logs.service import LogFilter, search_logs  # noqa: E402
+from vigil.logs.search import LogFilter, search_logs  # noqa: E402
 from vigil.logs.writer import LogWriter  # noqa: E402
 from vigil.migrations import upgrade  # noqa: E402
 from vigil.models import Log  # noqa: E402

@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Result, Target, parser as load_parser, report, run_target, summary  # noqa: E402
+from bench.load import Result, Target, report, run_target, summary  # noqa: E402
+from bench.load import parser as load_parser  # noqa: E402
 
 # Faster failure detection than the production defaults, so a scenario fits in a minute.
 FAULT_ENV = {
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("scenarios", nargs="*", default=ALL, help=f"any of {', '.join(ALL)}")
     p.add_argument("--outage", type=float, default=8.0, help="seconds each fault lasts (8)")
-    p.set_defaults(duration=30.0, rate=16.0, settle=90.0)
+    p.set_defaults(duration=30.0, rate=10.0, settle=90.0)
     args = p.parse_args(argv)
     unknown = set(args.scenarios) - set(ALL)
     if unknown:

@@ -171,7 +171,7 @@ def _install_database_error_handlers(app: FastAPI) -> None:
 
     async def dbapi(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
-        if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError) or _unreachable(exc):
             return await unavailable(request, exc)
         if isinstance(exc, DataError) or _OUT_OF_RANGE.search(str(exc.orig)):
             return await out_of_range(request, exc)
@@ -189,6 +189,17 @@ def _install_database_error_handlers(app: FastAPI) -> None:
 
 
 _OUT_OF_RANGE = re.compile(r"out of \w* ?range")
+
+
+# SQLSTATE classes that mean "the server cannot serve you now", not "your request is wrong":
+# 08 connection exception, 57P admin/crash shutdown or still starting up, 53300 too many
+# connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 def _is_disk_full(exc: Exception) -> bool:

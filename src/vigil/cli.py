@@ -96,11 +96,9 @@ def serve(
 
 
 def _auth_configured(settings: Settings) -> bool:
-    if settings.auth_enabled:
-        return True
-    from vigil.keys.cli import database_has_keys
+    from vigil.keys.store import auth_configured
 
-    return asyncio.run(database_has_keys(settings))
+    return asyncio.run(auth_configured(settings))
 
 
 def _upgrade(settings: Settings) -> None:

@@ -73,3 +73,10 @@ async def test_export_and_verify(client: httpx.AsyncClient, db: Database) -> Non
     assert (await client.get("/api/audit/export?format=xml")).status_code == 422
     verified = (await client.get("/api/audit/verify")).json()
     assert verified["ok"] is True and verified["checked"] == 4
+
+
+async def test_inverted_time_range_is_refused(client: httpx.AsyncClient) -> None:
+    bad = {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    for path in ("/api/audit", "/api/audit/export"):
+        r = await client.get(path, params=bad)
+        assert r.status_code == 422, path

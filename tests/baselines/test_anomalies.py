@@ -30,8 +30,12 @@ async def _learned_camera(session: AsyncSession, settings: Settings):  # type: i
 
 
 async def _latest_event(session: AsyncSession) -> Event:
-    await session.commit()  # end the session's read snapshot: the API committed since
-    return (await session.scalars(select(Event).order_by(Event.id.desc()).limit(1))).one()
+    # Commit before (a fresh snapshot: the API committed since) and after (on SQLite the test
+    # session's transaction holds the write lock, which the next request needs).
+    await session.commit()
+    event = (await session.scalars(select(Event).order_by(Event.id.desc()).limit(1))).one()
+    await session.commit()
+    return event
 
 
 def _ingest(at, detections):  # type: ignore[no-untyped-def]
@@ -57,6 +61,7 @@ async def test_normal_traffic_not_flagged_burst_flagged(
     assert result["established"] and not result["is_anomalous"]
     assert result["score"] == event.anomaly_score
     assert (await session.scalars(select(BaselineAnomaly))).all() == []
+    await session.commit()
 
     # A burst in the same hour: 3 + 30 detections where about 4 are normal.
     at = slot + timedelta(minutes=30)

@@ -56,6 +56,7 @@ async def test_summary_heatmap_and_reset(
     assert body["established"] is True and body["current_deviation"]["established"] is True
 
     summary = await service.summary(session, "yard", settings)
+    await session.commit()  # SQLite: release the write lock the test session's read took
     console = Console(record=True, width=140)
     render(summary, console)
     text = console.export_text()

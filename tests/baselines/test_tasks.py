@@ -46,6 +46,7 @@ async def test_rebuild_endpoint_queues_job(
     job = await session.get(Job, response.json()["job_id"])
     assert job is not None and job.job_type == "baselines.rebuild"
     assert job.payload == {"camera_id": "yard"}
+    await session.commit()  # SQLite: release the write lock the test session's read took
     assert (await client.post("/api/cameras/nope/baseline/rebuild")).status_code == 404
 
 
@@ -64,6 +65,7 @@ async def test_rebuild_and_close_tasks(
     now = datetime.now(UTC)
     assert abs(result["slots"] - (now - start) / timedelta(hours=1)) <= 2
     assert await session.scalar(select(func.count()).select_from(ActivityBaseline)) == 168
+    await session.commit()
 
     missing = await rebuild_camera(ctx, {"camera_id": "gone"})
     assert missing == {"camera_id": "gone", "slots": 0}

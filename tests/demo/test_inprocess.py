@@ -22,11 +22,13 @@ async def test_demo_feeds_the_app_it_is_attached_to(
     )
     attach_demo(app, options)
     async with app.router.lifespan_context(app):
-        for _ in range(200):
+        for _ in range(300):
+            found = await session.scalar(select(func.count()).select_from(Event))
+            # End each read at once: on SQLite an open transaction holds the write lock.
             await session.rollback()
-            if await session.scalar(select(func.count()).select_from(Event)):
+            if found:
                 break
             await asyncio.sleep(0.1)
-    await session.rollback()
     assert await session.scalar(select(func.count()).select_from(Camera)) == 4
     assert (await session.scalar(select(func.count()).select_from(Event)) or 0) > 0
+    await session.rollback()

@@ -17,8 +17,12 @@ NOW = datetime(2026, 3, 4, 6, tzinfo=UTC)
 
 
 async def _count(session: AsyncSession, model: type) -> int:
-    await session.rollback()  # end the read snapshot: see what the API committed since
-    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    # End the transaction right away: on SQLite it holds the write lock the API needs, and a
+    # fresh one sees what the API committed since.
+    try:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        await session.rollback()
 
 
 async def test_setup_backfill_and_rerun(
@@ -32,16 +36,16 @@ async def test_setup_backfill_and_rerun(
     await home.setup()  # idempotent
     assert await _count(session, Camera) == len(CAMERAS)
     assert await _count(session, CameraZone) == sum(len(c.zones) for c in CAMERAS)
-    await session.rollback()
     names = set((await session.scalars(select(AlertRule.name))).all())
+    await session.rollback()
     assert names == {str(r["name"]) for r in SAMPLE_RULES}
 
     await home.backfill(0.5, now=NOW)  # 12 night-to-morning hours
     written = home.stats.events
     assert written > 0 and home.stats.errors == 0
     assert await _count(session, Event) == written
-    await session.rollback()
     embedding = (await session.scalars(select(ReidEmbedding.embedding).limit(1))).first()
+    await session.rollback()
     assert embedding is not None and len(embedding) == settings.reid_dimension
 
     again = DemoHome(client, options)
@@ -65,6 +69,6 @@ async def test_live_feed_writes_current_events(
     await home.setup()
     await home.live(clock=lambda: datetime(2026, 3, 4, 8, 30, tzinfo=UTC))
     assert home.stats.events > 0
-    await session.rollback()
     newest = await session.scalar(select(func.max(Event.started_at)))
+    await session.rollback()
     assert newest == datetime(2026, 3, 4, 8, 30, tzinfo=UTC)

@@ -114,6 +114,7 @@ async def test_severity_wrong_direction_and_suggested_mean(
     camera = cameras[0]
     # Mean over the two scored feedbacks, not over all four.
     assert camera.avg_user_suggested_score == 80.0 and camera.suggested_score_count == 2
+    await session.commit()  # end the test's transaction (on SQLite it holds the write lock)
     body = (await client.get("/api/calibration")).json()
     assert body["is_calibrated"] is True
     assert body["cameras"][0]["camera_id"] == "front_door"

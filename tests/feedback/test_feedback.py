@@ -67,3 +67,22 @@ async def test_missing_event_and_duplicate(
     r = await client.post("/api/feedback", json=body)
     assert r.status_code == 409 and r.json()["error"] == "feedback_exists"
     assert (await client.get("/api/feedback/event/12345")).status_code == 404
+
+
+async def test_concurrent_first_feedbacks_all_count(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    import asyncio
+
+    await make_camera(session, "Front Door")
+    events = [await make_event(session, "front_door", risk_score=60) for _ in range(6)]
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/feedback", json={"event_id": e.id, "feedback_type": "false_positive"})
+            for e in events
+        )
+    )
+    assert [r.status_code for r in responses] == [201] * 6
+    body = (await client.get("/api/calibration")).json()
+    assert body["cameras"][0]["total_feedback_count"] == 6
+    assert body["user"]["feedback_count"] == 6

@@ -49,7 +49,5 @@ async def drain(
             active = await s.scalar(query.limit(1))
         if active is None:
             return
-        import asyncio
-
         await asyncio.sleep(0.05)
     raise AssertionError("jobs still active after draining")

@@ -36,7 +36,11 @@ async def test_list_get_history_logs_stats(
 
     hist = (await client.get(f"/api/jobs/{ok.id}/history")).json()
     assert [t["to_status"] for t in hist["transitions"]] == [
-        "queued", "running", "queued", "running", "completed"
+        "queued",
+        "running",
+        "queued",
+        "running",
+        "completed",
     ]
     assert [t["triggered_by"] for t in hist["transitions"]][2] == "retry"
     assert hist["transitions"][0]["from_status"] is None
@@ -45,14 +49,14 @@ async def test_list_get_history_logs_stats(
     logs = (await client.get(f"/api/jobs/{ok.id}/logs", params={"limit": 1})).json()
     assert len(logs["items"]) == 1 and logs["has_more"] is True
     nxt = (
-        await client.get(
-            f"/api/jobs/{ok.id}/logs", params={"since": logs["items"][0]["timestamp"]}
-        )
+        await client.get(f"/api/jobs/{ok.id}/logs", params={"since": logs["items"][0]["timestamp"]})
     ).json()
     assert len(nxt["items"]) == 1 and nxt["has_more"] is False
     none = (await client.get(f"/api/jobs/{ok.id}/logs", params={"level": "error"})).json()
     assert none["items"] == []
-    assert (await client.get(f"/api/jobs/{ok.id}/logs", params={"level": "loud"})).status_code == 422
+    assert (
+        await client.get(f"/api/jobs/{ok.id}/logs", params={"level": "loud"})
+    ).status_code == 422
 
     stats = (await client.get("/api/jobs/stats")).json()
     assert stats["by_status"]["completed"] == 1 and stats["by_status"]["queued"] == 1

@@ -22,7 +22,11 @@ def vigil(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
         "sys.argv = ['vigil', *sys.argv[1:]]; main()"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 

@@ -62,7 +62,9 @@ async def test_cancel_queued_is_immediate(db: Database, job_settings: Settings) 
     async with db.sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(JobAttempt)) == 0
         last = await s.scalar(
-            select(JobTransition).where(JobTransition.job_id == job.id, JobTransition.to_status == "cancelled")
+            select(JobTransition).where(
+                JobTransition.job_id == job.id, JobTransition.to_status == "cancelled"
+            )
         )
     assert last is not None and last.triggered_by == "user"
     assert last.metadata_json == {"actor": "tester"}
@@ -90,7 +92,9 @@ async def test_cancel_running_is_cooperative(db: Database, job_settings: Setting
     assert attempt is not None and attempt.status == "cancelled"
 
 
-async def test_cancel_running_that_ignores_it_is_stopped(db: Database, job_settings: Settings) -> None:
+async def test_cancel_running_that_ignores_it_is_stopped(
+    db: Database, job_settings: Settings
+) -> None:
     async with db.transaction() as s:
         job = await enqueue(s, "test.stubborn", {"seconds": 30})
     worker = Worker(db, job_settings, schedule=())
@@ -143,11 +147,17 @@ async def test_stalled_job_of_dead_worker_is_retried(db: Database, job_settings:
     async with db.sessionmaker() as s:
         attempts = list(
             await s.scalars(
-                select(JobAttempt).where(JobAttempt.job_id == job.id).order_by(JobAttempt.attempt_number)
+                select(JobAttempt)
+                .where(JobAttempt.job_id == job.id)
+                .order_by(JobAttempt.attempt_number)
             )
         )
         gone = await s.get(JobWorker, "dead-worker")
-    assert [(a.attempt_number, a.status, a.worker_id) for a in attempts][0] == (1, "failed", "dead-worker")
+    assert (attempts[0].attempt_number, attempts[0].status, attempts[0].worker_id) == (
+        1,
+        "failed",
+        "dead-worker",
+    )
     assert "stopped heartbeating" in (attempts[0].error_message or "")
     assert attempts[1].status == "succeeded"
     assert gone is None
@@ -168,7 +178,9 @@ async def test_shutdown_releases_unfinished_job(db: Database, job_settings: Sett
     assert released.worker_id is None
 
 
-async def test_periodic_once_per_tick_with_two_workers(db: Database, job_settings: Settings) -> None:
+async def test_periodic_once_per_tick_with_two_workers(
+    db: Database, job_settings: Settings
+) -> None:
     spec = periodic_tasks()["test.tick"]
     assert tick is not None
     workers = [
@@ -180,7 +192,9 @@ async def test_periodic_once_per_tick_with_two_workers(db: Database, job_setting
         w.stop()
     await asyncio.gather(*runs)
     async with db.sessionmaker() as s:
-        ticks = list(await s.scalars(select(JobPeriodicTick).where(JobPeriodicTick.task_name == "test.tick")))
+        ticks = list(
+            await s.scalars(select(JobPeriodicTick).where(JobPeriodicTick.task_name == "test.tick"))
+        )
         jobs = list(await s.scalars(select(Job).where(Job.job_type == "test.tick")))
         attempts = await s.scalar(select(func.count()).select_from(JobAttempt))
     assert len(ticks) >= 2

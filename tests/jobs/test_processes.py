@@ -45,8 +45,16 @@ class WorkerProcesses:
     def start(self, concurrency: int = 4) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "vigil", "worker", "--queues", "default",
-                "--concurrency", str(concurrency), "--tasks-module", "tests.jobs.sample_tasks",
+                sys.executable,
+                "-m",
+                "vigil",
+                "worker",
+                "--queues",
+                "default",
+                "--concurrency",
+                str(concurrency),
+                "--tasks-module",
+                "tests.jobs.sample_tasks",
             ],
             cwd=REPO,
             env=self.env,

@@ -145,3 +145,54 @@ async def test_future_run_at_waits(db: Database, job_settings: Settings) -> None
     async with db.sessionmaker() as s:
         assert (await s.get(Job, now.id)).status == "completed"  # type: ignore[union-attr]
         assert (await s.get(Job, later.id)).status == "queued"  # type: ignore[union-attr]
+
+
+async def test_unique_key_and_enqueue_many(db: Database, job_settings: Settings) -> None:
+    from vigil.jobs.service import enqueue_many
+
+    async with db.transaction() as s:
+        first = await enqueue(s, "test.record", {"n": 1}, unique_key="k")
+        again = await enqueue(s, "test.record", {"n": 2}, unique_key="k")
+        many = await enqueue_many(s, "test.record", [{"n": i} for i in range(5)])
+    assert again.id == first.id
+    assert len(set(many)) == 5
+    await drain(db, job_settings, concurrency=3)
+    async with db.sessionmaker() as s:
+        jobs = list(await s.scalars(select(Job)))
+        transitions = list(await s.scalars(select(JobTransition.to_status)))
+    assert len(jobs) == 6 and {j.status for j in jobs} == {"completed"}
+    assert transitions.count("queued") == 6 and transitions.count("completed") == 6
+    # Once the first ran, the key is free again.
+    async with db.transaction() as s:
+        third = await enqueue(s, "test.record", {"n": 3}, unique_key="k")
+    assert third.id != first.id
+
+
+async def test_embedded_worker_runs_inside_the_app(
+    backend: str, db: Database, job_settings: Settings
+) -> None:
+    from vigil.jobs.runtime import lifespan
+
+    class FakeApp:
+        class state:  # noqa: N801 (mirrors app.state)
+            pass
+
+    app = FakeApp()
+    app.state.settings = job_settings.model_copy(update={"embedded_worker": True})  # type: ignore[attr-defined]
+    app.state.db = db  # type: ignore[attr-defined]
+    async with db.transaction() as s:
+        job = await enqueue(s, "test.record", {"n": 1})
+    async with lifespan(app):  # type: ignore[arg-type]
+        import asyncio
+
+        for _ in range(100):
+            async with db.sessionmaker() as s:
+                found = await s.get(Job, job.id)
+            if found is not None and found.status == "completed":
+                break
+            await asyncio.sleep(0.05)
+    assert found is not None and found.status == "completed"
+    off = job_settings.model_copy(update={"embedded_worker": False})
+    app.state.settings = off  # type: ignore[attr-defined]
+    async with lifespan(app):  # type: ignore[arg-type]
+        pass  # does nothing when turned off

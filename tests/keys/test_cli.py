@@ -31,3 +31,14 @@ def test_create_list_revoke(
     assert "ops" in listed.stdout
     assert runner.invoke(app, ["keys", "revoke", "laptop"]).exit_code == 0
     assert runner.invoke(app, ["keys", "revoke", "nobody"]).exit_code == 1
+
+
+def test_serve_refuses_public_bind_without_any_key(
+    database_url: str, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIGIL_DATABASE_URL", database_url)
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("VIGIL_API_KEYS", raising=False)
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "vigil keys create" in result.output

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vigil.core.config import load_settings
 from vigil.core.errors import Conflict, InvalidInput, NotFound
 from vigil.keys import service
+from vigil.keys.store import auth_configured
 from vigil.models.api_key import ApiKeyRecord
 
 
@@ -37,3 +40,19 @@ async def test_names_unique_and_revoked_keys_inactive(session: AsyncSession) -> 
     assert await service.count_active(session) == 0
     with pytest.raises(NotFound):
         await service.revoke_key(session, "nope")
+
+
+async def test_auth_configured_counts_database_keys(
+    session: AsyncSession, database_url: str, tmp_path: Path
+) -> None:
+    settings = load_settings(database_url=database_url, data_dir=tmp_path)
+    assert not await auth_configured(settings)
+    assert await auth_configured(
+        load_settings(database_url=database_url, data_dir=tmp_path, api_keys="a:" + "k" * 16)
+    )
+    await service.create_key(session, "laptop")
+    await session.commit()
+    assert await auth_configured(settings)
+    await service.revoke_key(session, "laptop")
+    await session.commit()
+    assert not await auth_configured(settings)

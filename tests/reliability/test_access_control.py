@@ -159,3 +159,25 @@ async def test_wrong_keys_are_rate_limited_per_ip(
         assert (
             await neighbour.get("/api/cameras", headers={"X-API-Key": ADMIN})
         ).status_code == 200
+
+
+async def test_failed_auth_on_a_mutating_call_is_audited(
+    keyed_client: httpx.AsyncClient, db: Database
+) -> None:
+    from sqlalchemy import select
+
+    from vigil.models import AuditLog
+
+    bad = {"X-API-Key": "not-a-real-key-at-all-000"}
+    assert (
+        await keyed_client.post("/api/cameras", json={"name": "X"}, headers=bad)
+    ).status_code == 401
+    r = await keyed_client.post("/api/cameras", json={"name": "X"}, headers={"X-API-Key": VIEWER})
+    assert r.status_code == 403
+    async with db.sessionmaker() as session:
+        rows = (await session.scalars(select(AuditLog).order_by(AuditLog.id))).all()
+    failures = [(r.status, (r.details or {}).get("auth_failure"), r.actor) for r in rows]
+    assert ("failure", "invalid_key", failures[0][2]) in failures
+    assert ("failure", "read_only_key", "viewer") in failures
+    # The presented secret is never stored.
+    assert all("not-a-real-key" not in str(r.details) for r in rows)

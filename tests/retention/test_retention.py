@@ -46,7 +46,9 @@ async def _seed(session: AsyncSession) -> dict[str, int]:
     old_audited = await make_event(
         session, started_at=_ago(40), detections=[detection(detected_at=_ago(40))]
     )
-    fresh = await make_event(session, started_at=_ago(1), detections=[detection(detected_at=_ago(1))])
+    fresh = await make_event(
+        session, started_at=_ago(1), detections=[detection(detected_at=_ago(1))]
+    )
     session.add(EventFeedback(event_id=old_feedback.id, feedback_type="false_positive"))
     audit = await session.scalar(select(EventAudit).where(EventAudit.event_id == old_audited.id))
     if audit is None:

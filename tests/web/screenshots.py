@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -66,7 +68,7 @@ async def capture(target: Path, days: float) -> None:
                 browser = await pw.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
-                views = [
+                views: list[tuple[str, dict[str, Any], Sequence[tuple[str, str]]]] = [
                     ("", {"viewport": {"width": 1280, "height": 900}}, pages),
                     (
                         "-phone",

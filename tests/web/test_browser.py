@@ -15,6 +15,7 @@ from tests.web.conftest import API_KEY
 from tests.web.server import VigilServer
 from vigil.core.db import Database
 from vigil.models import Alert, AlertRule, AuditLog, CameraZone, Job, JobTransition, Log
+from vigil.web.pages.logs import log_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -212,10 +213,10 @@ async def test_search_logs(page: Any, vigil_server: VigilServer, server_db: Data
     # Stemming: "failing" finds "failed" and "failing"; the tag narrows it to this test's rows.
     assert shown == sorted([messages[0], messages[2]])
 
+    search = log_search()
+    assert search is not None
     async with server_db.sessionmaker() as session:
-        from vigil.logs.service import LogFilter, search_logs
-
-        found, _ = await search_logs(session, LogFilter(q=f"failing {tag}"), limit=50)
+        found, _ = await search.search_logs(session, search.LogFilter(q=f"failing {tag}"), limit=50)
         assert sorted(r.message for r in found) == shown
 
 

@@ -68,7 +68,8 @@ async def _lock_chain(session: AsyncSession) -> None:
     if _dialect(session) == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     else:
-        # Take SQLite's write lock before reading the head, so a transaction that has not
+        # Take SQLite's write lock before reading the head (a no-op when the transaction began
+        # IMMEDIATE, as Vigil's write transactions do), so a DEFERRED transaction that has not
         # written yet cannot read a head another writer is about to replace.
         await session.execute(
             update(AuditChainAnchor).where(AuditChainAnchor.id == -1).values(deleted_count=0)

@@ -33,7 +33,7 @@ def _settings() -> Settings:
 async def _list(settings: Settings, filters: AuditFilter, limit: int) -> list[AuditLog]:
     db = Database.from_settings(settings)
     try:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             rows, _ = await service.list_logs(session, filters, limit=limit, offset=0)
             return rows
     finally:
@@ -80,7 +80,7 @@ def _aware(value: datetime | None) -> datetime | None:
 async def _verify(settings: Settings) -> VerifyResult:
     db = Database.from_settings(settings)
     try:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             return await service.verify_chain(session)
     finally:
         await db.dispose()
@@ -103,7 +103,7 @@ def verify() -> None:
 async def _export(settings: Settings, fmt: str, target: Path | None, filters: AuditFilter) -> None:
     db = Database.from_settings(settings)
     try:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             stream = target.open("w", encoding="utf-8", newline="") if target else sys.stdout
             try:
                 async for chunk in service.iter_export(session, filters, fmt):
@@ -121,7 +121,7 @@ def export(
     output: Path | None = typer.Option(None, "--output", "-o", help="File (default stdout)."),
     since: datetime | None = typer.Option(None, help="From this time (ISO 8601)."),
 ) -> None:
-    """Write the trail (oldest first) as CSV or a JSON array."""
+    """Write the trail (in chain order) as CSV or a JSON array."""
     if format not in ("csv", "json"):
         err.print("[red]error:[/red] --format must be csv or json")
         raise typer.Exit(2)

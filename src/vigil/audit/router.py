@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -9,8 +10,8 @@ from fastapi.responses import StreamingResponse
 from vigil.audit import service
 from vigil.audit.schemas import AuditLogRead, AuditStats, AuditStatus, VerifyRead
 from vigil.audit.service import AuditFilter
-from vigil.core.db import SessionDep
-from vigil.core.errors import responses
+from vigil.core.db import DatabaseDep, SessionDep
+from vigil.core.errors import InvalidInput, responses
 from vigil.core.schemas import Page
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -79,7 +80,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/export", response_class=StreamingResponse, responses=EXPORT_RESPONSES)
 async def export_audit_logs(
-    session: SessionDep,
+    database: DatabaseDep,
     format: str = Query("json", pattern="^(csv|json)$"),
     action: str | None = None,
     resource_type: str | None = None,
@@ -89,13 +90,20 @@ async def export_audit_logs(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> StreamingResponse:
-    """The filtered trail as CSV or a JSON array, in chain (id) order."""
+    """The filtered trail as CSV or a JSON array, in chain (id) order, streamed in batches."""
     filters = _filters(action, resource_type, resource_id, actor, status, since, until)
-    # Collected before the response starts: the request session closes when the route returns.
-    chunks = [chunk async for chunk in service.iter_export(session, filters, format)]
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput("since is after until")
+
+    async def chunks() -> AsyncIterator[str]:
+        # Its own read-only session: the response outlives the request's dependencies.
+        async with database.read_sessionmaker() as session:
+            async for chunk in service.iter_export(session, filters, format):
+                yield chunk
+
     media = "text/csv" if format == "csv" else "application/json"
     return StreamingResponse(
-        iter(chunks),
+        chunks(),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="audit.{format}"'},
     )

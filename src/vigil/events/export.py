@@ -25,8 +25,18 @@ from vigil.models import Event, Job
 EXPORT_TASK = "events.export"
 CHUNK = 500
 FIELDS = (
-    "id", "camera_id", "batch_id", "started_at", "ended_at", "risk_score", "risk_level",
-    "summary", "reviewed", "object_types", "is_fast_path", "created_at",
+    "id",
+    "camera_id",
+    "batch_id",
+    "started_at",
+    "ended_at",
+    "risk_score",
+    "risk_level",
+    "summary",
+    "reviewed",
+    "object_types",
+    "is_fast_path",
+    "created_at",
 )
 
 router = APIRouter(prefix="/api/events", tags=["events"])
@@ -87,7 +97,10 @@ async def export_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
             async with ctx.db.sessionmaker() as s:
                 events = list(
                     await s.scalars(
-                        select(Event).where(*where, Event.id > last_id).order_by(Event.id).limit(CHUNK)
+                        select(Event)
+                        .where(*where, Event.id > last_id)
+                        .order_by(Event.id)
+                        .limit(CHUNK)
                     )
                 )
             for event in events:
@@ -119,9 +132,7 @@ async def export_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
 )
 async def start_export(data: ExportRequest, session: SessionDep, actor: ActorDep) -> JobAccepted:
     """Start an events export job (CSV or JSON); follow it at ``/api/jobs/{job_id}``."""
-    job = await enqueue(
-        session, EXPORT_TASK, data.model_dump(mode="json"), triggered_by="user"
-    )
+    job = await enqueue(session, EXPORT_TASK, data.model_dump(mode="json"), triggered_by="user")
     return JobAccepted(job_id=job.id, status="queued")
 
 

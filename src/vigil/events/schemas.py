@@ -76,6 +76,8 @@ class DetectionRead(ReadModel):
     thumbnail_path: str | None
     media_type: str
     enrichment_data: dict[str, Any] | None
+    # Zones its anchor point was in at ingest (highest priority first); None = not computable.
+    zone_ids: list[str] | None = None
 
 
 class EventFields(StrictModel):
@@ -127,6 +129,8 @@ class EventRead(ReadModel):
     notes: str | None
     is_fast_path: bool
     object_types: str | None
+    # How unusual this event's activity was for its camera and hour (0–1), once learned.
+    anomaly_score: float | None = None
     created_at: datetime
 
 

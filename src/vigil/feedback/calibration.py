@@ -14,10 +14,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.config import Settings
-from vigil.models import CameraCalibration, Event, UserCalibration
+from vigil.models import Base, CameraCalibration, Event, UserCalibration
 from vigil.models.calibration import DEFAULT_USER
 
 DEFAULT_THRESHOLDS = (30, 60, 85)
@@ -80,13 +82,20 @@ def ordered_thresholds(low: int, medium: int, high: int) -> tuple[int, int, int]
     return max(0, min(90, low)), max(5, min(95, medium)), max(10, min(100, high))
 
 
+async def _ensure_row(session: AsyncSession, model: type[Base], **key: str) -> None:
+    """Insert the row with its server defaults unless it exists: two first feedbacks at once
+    must not collide on the primary key (get-then-insert would turn one into a 409)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(model).values(**key).on_conflict_do_nothing())
+
+
 async def user_calibration(session: AsyncSession, user_id: str = DEFAULT_USER) -> UserCalibration:
+    """The user's calibration row, created if missing and locked for this transaction."""
+    await _ensure_row(session, UserCalibration, user_id=user_id)
     query = select(UserCalibration).where(UserCalibration.user_id == user_id).with_for_update()
-    row = await session.scalar(query)
-    if row is None:
-        row = default_user(user_id)
-        session.add(row)
-        await session.flush()
+    # populate_existing: the locked row's current values, not a stale copy in the identity map.
+    row = await session.scalar(query.execution_options(populate_existing=True))
+    assert row is not None
     return row
 
 
@@ -109,25 +118,13 @@ def default_user(user_id: str = DEFAULT_USER) -> UserCalibration:
 
 
 async def camera_calibration(session: AsyncSession, camera_id: str) -> CameraCalibration:
+    """The camera's calibration row, created if missing and locked for this transaction."""
+    await _ensure_row(session, CameraCalibration, camera_id=camera_id)
     query = (
         select(CameraCalibration).where(CameraCalibration.camera_id == camera_id).with_for_update()
     )
-    row = await session.scalar(query)
-    if row is None:
-        row = CameraCalibration(
-            camera_id=camera_id,
-            total_feedback_count=0,
-            false_positive_count=0,
-            false_positive_rate=0.0,
-            risk_offset=0,
-            window_count=0,
-            window_false_positive_count=0,
-            adjustments=0,
-            suggested_score_count=0,
-            updated_at=datetime.now(UTC),
-        )
-        session.add(row)
-        await session.flush()
+    row = await session.scalar(query.execution_options(populate_existing=True))
+    assert row is not None
     return row
 
 

@@ -96,8 +96,14 @@ def list_cmd(
     table = Table("id", "type", "status", "queue", "prio", "attempt", "progress", "created")
     for j in jobs:
         table.add_row(
-            j.id, j.job_type, _status(j.status), j.queue_name or "-", str(j.priority),
-            f"{j.attempt_number}/{j.max_attempts}", f"{j.progress_percent}%", _when(j.created_at),
+            j.id,
+            j.job_type,
+            _status(j.status),
+            j.queue_name or "-",
+            str(j.priority),
+            f"{j.attempt_number}/{j.max_attempts}",
+            f"{j.progress_percent}%",
+            _when(j.created_at),
         )
     out.print(table)
     out.print(f"{len(jobs)} of {total} jobs")
@@ -127,12 +133,17 @@ def show_cmd(
         out.print(f"result: {json.dumps(job.result, default=str)}")
     transitions = Table("at", "from", "to", "by", title="transitions")
     for t in history.transitions:
-        transitions.add_row(_when(t.transitioned_at), t.from_status or "-", t.to_status, t.triggered_by)
+        transitions.add_row(
+            _when(t.transitioned_at), t.from_status or "-", t.to_status, t.triggered_by
+        )
     out.print(transitions)
     attempts = Table("#", "status", "worker", "started", "seconds", "error", title="attempts")
     for a in history.attempts:
         attempts.add_row(
-            str(a.attempt_number), a.status, a.worker_id or "-", _when(a.started_at),
+            str(a.attempt_number),
+            a.status,
+            a.worker_id or "-",
+            _when(a.started_at),
             f"{a.duration_seconds:.2f}" if a.duration_seconds is not None else "-",
             (a.error_message or "")[:60],
         )
@@ -242,5 +253,3 @@ def logs_cmd(
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
-
-

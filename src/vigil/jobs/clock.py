@@ -1,9 +1,9 @@
 """Which clock stamps job rows.
 
-PostgreSQL may serve workers on several machines, so its own clock stamps rows
-(``statement_timestamp()``: later than the start of any transaction whose rows the statement
-can see, so a job is never "started" before it was created) and decides what is due or stalled; machines' clock skew then cannot break
-the ``started_at >= created_at`` checks. SQLite is one machine: Python's clock is used, with
+PostgreSQL may serve workers on several machines, so its own clock stamps rows and decides
+what is due or stalled: ``statement_timestamp()``, which is later than the start of any
+transaction whose rows the statement can see, so a job is never "started" before it was
+created, whatever the machines' clock skew. SQLite is one machine: Python's clock is used, with
 microseconds (SQLite's ``CURRENT_TIMESTAMP`` has whole seconds, too coarse to order by age).
 """
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from vigil.core.config import Settings
 from vigil.core.db import Database
@@ -24,6 +24,7 @@ log = get_logger("jobs")
 # How often ``check_cancelled`` asks the database, at most (it is called in tight loops).
 CANCEL_CHECK_INTERVAL_SECONDS = 0.5
 MAX_STEP_CHARS = 255
+JOBS = cast(Table, Job.__table__)
 
 
 class RunContext:
@@ -46,7 +47,7 @@ class RunContext:
             raise ValueError(f"log level must be one of {JOB_LOG_LEVELS}, not {level!r}")
         async with self.db.transaction() as s:
             await s.execute(
-                insert(JobLog.__table__).values(
+                insert(cast(Table, JobLog.__table__)).values(
                     id=uuid.uuid4(),
                     job_id=self.job_id,
                     attempt_number=self.attempt,
@@ -64,8 +65,8 @@ class RunContext:
             values["current_step"] = step[:MAX_STEP_CHARS]
         async with self.db.transaction() as s:
             await s.execute(
-                update(Job.__table__)
-                .where(Job.__table__.c.id == self.job_id, Job.__table__.c.status == "running")
+                update(JOBS)
+                .where(JOBS.c.id == self.job_id, JOBS.c.status == "running")
                 .values(**values)
             )
 

@@ -74,7 +74,11 @@ async def list_jobs(
         )
     total = int(await session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0)
     rows = await session.scalars(
-        select(Job).where(*conditions).order_by(Job.created_at.desc(), Job.id).limit(limit).offset(offset)
+        select(Job)
+        .where(*conditions)
+        .order_by(Job.created_at.desc(), Job.id)
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows), total
 
@@ -127,9 +131,7 @@ async def logs(
         query = query.where(JobLog.timestamp > since)
     if attempt is not None:
         query = query.where(JobLog.attempt_number == attempt)
-    rows = list(
-        await session.scalars(query.order_by(JobLog.timestamp, JobLog.id).limit(limit + 1))
-    )
+    rows = list(await session.scalars(query.order_by(JobLog.timestamp, JobLog.id).limit(limit + 1)))
     return JobLogPage(
         job_id=job_id,
         items=[JobLogRead.model_validate(r) for r in rows[:limit]],
@@ -159,14 +161,19 @@ async def stats(session: AsyncSession, settings: Settings) -> JobStats:
         .select_from(JobWorker)
         .where(
             JobWorker.last_heartbeat_at
-            >= db_ago(session.bind.dialect.name if session.bind else "sqlite",
-                      settings.job_stall_timeout_seconds)
+            >= db_ago(
+                session.bind.dialect.name if session.bind else "sqlite",
+                settings.job_stall_timeout_seconds,
+            )
         )
     )
     now = utcnow()
     return JobStats(
         total=sum(by_status.values()),
-        by_status={s: by_status.get(s, 0) for s in ("queued", "running", "completed", "failed", "cancelled")},
+        by_status={
+            s: by_status.get(s, 0)
+            for s in ("queued", "running", "completed", "failed", "cancelled")
+        },
         by_type=by_type,
         by_queue=by_queue,
         oldest_queued_age_seconds=(now - oldest).total_seconds() if oldest else None,

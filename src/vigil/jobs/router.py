@@ -15,7 +15,15 @@ from vigil.core.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
 from vigil.core.errors import InvalidInput, responses
 from vigil.core.schemas import Page
 from vigil.jobs import queries, service
-from vigil.jobs.schemas import JobDetail, JobHistory, JobLogPage, JobRead, JobStats, JobTypeRead, LogLevel
+from vigil.jobs.schemas import (
+    JobDetail,
+    JobHistory,
+    JobLogPage,
+    JobRead,
+    JobStats,
+    JobTypeRead,
+    LogLevel,
+)
 from vigil.models.job import JOB_STATUSES
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -34,7 +42,9 @@ def _split(values: list[str] | None) -> list[str]:
 async def list_jobs(
     session: SessionDep,
     status: list[str] | None = Query(None, description="status filter; repeat or comma-separate"),
-    job_type: list[str] | None = Query(None, description="job type filter; repeat or comma-separate"),
+    job_type: list[str] | None = Query(
+        None, description="job type filter; repeat or comma-separate"
+    ),
     queue: str | None = Query(None, max_length=100),
     q: str | None = Query(None, max_length=200, description="text search"),
     limit: int = Query(50, ge=1, le=1000),
@@ -46,8 +56,13 @@ async def list_jobs(
     if unknown:
         raise InvalidInput(f"unknown status {unknown[0]!r}; use one of {', '.join(JOB_STATUSES)}")
     rows, total = await queries.list_jobs(
-        session, status=statuses, job_type=_split(job_type), queue=queue, q=q,
-        limit=limit, offset=offset,
+        session,
+        status=statuses,
+        job_type=_split(job_type),
+        queue=queue,
+        q=q,
+        limit=limit,
+        offset=offset,
     )
     return Page(
         items=[queries.job_read(j) for j in rows],
@@ -94,7 +109,9 @@ async def job_logs(
     """A job's log, oldest first; page on with ``since`` = the last entry's timestamp."""
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since must include a timezone, e.g. 2026-01-01T00:00:00Z")
-    return await queries.logs(session, job_id, level=level, since=since, attempt=attempt, limit=limit)
+    return await queries.logs(
+        session, job_id, level=level, since=since, attempt=attempt, limit=limit
+    )
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead, responses=responses(404, 409))

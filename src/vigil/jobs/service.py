@@ -3,11 +3,12 @@ caused it commits), and the user's actions on a job: cancel and retry."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +29,9 @@ def _dialect(session: AsyncSession) -> str:
 async def current_time(session: AsyncSession) -> datetime:
     """The clock job rows are stamped with (see ``vigil.jobs.clock``)."""
     if _dialect(session) == "postgresql":
-        value: datetime = await session.scalar(select(func.now()))
-        return value
+        value = await session.scalar(select(func.statement_timestamp()))
+        if isinstance(value, datetime):
+            return value
     return utcnow()
 
 
@@ -201,8 +203,9 @@ async def enqueue_many(
     max_attempts: int | None = None,
     triggered_by: str = "system",
 ) -> list[str]:
-    """Queue many jobs of one type in the caller's transaction with a handful of statements
-    (no uniqueness keys); returns their ids in order."""
+    """Queue many jobs of one type in the caller's transaction in one statement on PostgreSQL
+    (a few on SQLite); no uniqueness keys. Returns the new ids (on PostgreSQL not necessarily
+    in payload order: the jobs share one creation time)."""
     spec = get_task(job_type)
     if spec is None:
         raise InvalidInput(f"unknown job type {job_type!r}", code="unknown_job_type")
@@ -212,7 +215,23 @@ async def enqueue_many(
     if not payloads:
         return []
     queue = queue_name or spec.queue
-    sqlite = _dialect(session) == "sqlite"
+    if _dialect(session) == "postgresql":
+        from vigil.jobs.store_pg import ENQUEUE_MANY_SQL
+
+        result = await session.execute(
+            ENQUEUE_MANY_SQL,
+            {
+                "job_type": job_type,
+                "payloads": json.dumps(payloads),
+                "priority": priority,
+                "queue": queue,
+                "max_attempts": max_attempts or spec.max_attempts,
+                "triggered_by": triggered_by,
+            },
+        )
+        ids = [str(row.id) for row in result]
+        await _notify(session, queue)
+        return ids
     rows: list[dict[str, Any]] = []
     for payload in payloads:
         row: dict[str, Any] = {
@@ -223,13 +242,12 @@ async def enqueue_many(
             "queue_name": queue,
             "max_attempts": max_attempts or spec.max_attempts,
             "status": states.QUEUED,
+            "created_at": utcnow(),  # SQLite: microseconds, so "oldest first" is exact
         }
-        if sqlite:
-            row["created_at"] = utcnow()
         rows.append(row)
-    await session.execute(insert(Job.__table__), rows)
+    await session.execute(insert(cast(Table, Job.__table__)), rows)
     await session.execute(
-        insert(JobTransition.__table__),
+        insert(cast(Table, JobTransition.__table__)),
         [
             {
                 "id": uuid.uuid4(),
@@ -237,7 +255,7 @@ async def enqueue_many(
                 "from_status": None,
                 "to_status": states.QUEUED,
                 "triggered_by": triggered_by,
-                "transitioned_at": row.get("created_at") or utcnow(),
+                "transitioned_at": row["created_at"],
             }
             for row in rows
         ],

@@ -13,9 +13,9 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.db import Database
@@ -27,10 +27,10 @@ from vigil.models.job import Job, JobAttempt, JobTransition, JobWorker
 
 log = get_logger("jobs")
 
-jobs_t = Job.__table__
-attempts_t = JobAttempt.__table__
-transitions_t = JobTransition.__table__
-workers_t = JobWorker.__table__
+jobs_t = cast(Table, Job.__table__)
+attempts_t = cast(Table, JobAttempt.__table__)
+transitions_t = cast(Table, JobTransition.__table__)
+workers_t = cast(Table, JobWorker.__table__)
 
 MAX_ERROR_CHARS = 4000
 MAX_TRACEBACK_CHARS = 20_000
@@ -217,7 +217,11 @@ async def claim(
             s,
             [
                 _transition(
-                    j.id, states.QUEUED, states.RUNNING, "worker", worker_id=worker_id,
+                    j.id,
+                    states.QUEUED,
+                    states.RUNNING,
+                    "worker",
+                    worker_id=worker_id,
                     attempt=j.attempt_number,
                 )
                 for j in claimed
@@ -270,9 +274,7 @@ async def complete(
         if done.first() is None:
             return False
         await _end_attempt(s, db.dialect, job.attempt_id, "succeeded", result=result)
-        await _add_transitions(
-            s, [_transition(job.id, states.RUNNING, states.COMPLETED, "worker")]
-        )
+        await _add_transitions(s, [_transition(job.id, states.RUNNING, states.COMPLETED, "worker")])
         return True
 
 
@@ -450,8 +452,12 @@ async def recover_stalled(
                 s,
                 [
                     _transition(
-                        row.id, states.RUNNING, new_status, "system",
-                        lost_worker=row.worker_id, attempt=row.attempt_number,
+                        row.id,
+                        states.RUNNING,
+                        new_status,
+                        "system",
+                        lost_worker=row.worker_id,
+                        attempt=row.attempt_number,
                     )
                 ],
             )

@@ -8,11 +8,14 @@ cancel and release paths) do the same in several statements.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vigil.core.db import Database
 from vigil.jobs.store import ClaimedJob
@@ -78,7 +81,8 @@ COMPLETE_SQL = text(
         FROM finished WHERE job_attempts.id = finished.attempt_id
     ),
     transitions AS (
-        INSERT INTO job_transitions (id, job_id, from_status, to_status, transitioned_at, triggered_by)
+        INSERT INTO job_transitions
+            (id, job_id, from_status, to_status, transitioned_at, triggered_by)
         SELECT gen_random_uuid(), id, 'running', 'completed', statement_timestamp(), 'worker'
         FROM finished
     )
@@ -87,11 +91,38 @@ COMPLETE_SQL = text(
 )
 
 
-async def claim(
-    db: Database, worker_id: str, queues: list[str] | None, limit: int, job_types: list[str]
-) -> list[ClaimedJob]:
-    async with db.engine.begin() as conn:
-        rows = await conn.execute(
+class FastPath:
+    """Two long-lived autocommit connections of one worker: one for claims, one for
+    completions. Each statement above is atomic on its own, so no BEGIN/COMMIT round trips,
+    and no pool checkout (with its liveness ping) per statement. A broken connection is
+    dropped and reopened on the next call."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conns: dict[str, AsyncConnection] = {}
+        self._locks = {"claim": asyncio.Lock(), "complete": asyncio.Lock()}
+
+    async def _execute(self, role: str, statement: Any, params: dict[str, Any]) -> list[Any]:
+        async with self._locks[role]:
+            conn = self._conns.get(role)
+            if conn is None:
+                conn = await self.db.engine.connect()
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                self._conns[role] = conn
+            try:
+                return list(await conn.execute(statement, params))
+            except Exception:
+                self._conns.pop(role, None)
+                with contextlib.suppress(Exception):
+                    await conn.invalidate()
+                    await conn.close()
+                raise
+
+    async def claim(
+        self, worker_id: str, queues: list[str] | None, limit: int, job_types: list[str]
+    ) -> list[ClaimedJob]:
+        rows = await self._execute(
+            "claim",
             CLAIM_SQL,
             {"worker_id": worker_id, "queues": queues, "job_types": job_types, "limit": limit},
         )
@@ -111,17 +142,46 @@ async def claim(
             for row in rows
         ]
 
-
-async def complete_many(
-    db: Database, worker_id: str, items: list[tuple[ClaimedJob, dict[str, Any] | None]]
-) -> set[str]:
-    """Complete a batch of this worker's jobs; return the ids that were still ours."""
-    batch = json.dumps(
-        [{"id": job.id, "attempt_id": str(job.attempt_id), "result": result} for job, result in items]
-    )
-    async with db.engine.begin() as conn:
-        rows = await conn.execute(COMPLETE_SQL, {"batch": batch, "worker_id": worker_id})
+    async def complete_many(
+        self, worker_id: str, items: list[tuple[ClaimedJob, dict[str, Any] | None]]
+    ) -> set[str]:
+        """Complete a batch of this worker's jobs; return the ids that were still ours."""
+        batch = json.dumps(
+            [
+                {"id": job.id, "attempt_id": str(job.attempt_id), "result": result}
+                for job, result in items
+            ]
+        )
+        rows = await self._execute(
+            "complete", COMPLETE_SQL, {"batch": batch, "worker_id": worker_id}
+        )
         return {row.id for row in rows}
+
+    async def close(self) -> None:
+        for conn in self._conns.values():
+            with contextlib.suppress(Exception):
+                await conn.close()
+        self._conns.clear()
+
+
+ENQUEUE_MANY_SQL = text(
+    """
+    WITH new AS (
+        INSERT INTO jobs (id, job_type, payload, priority, queue_name, max_attempts, status)
+        SELECT CAST(gen_random_uuid() AS text), :job_type, p.value, :priority, :queue,
+               :max_attempts, 'queued'
+        FROM jsonb_array_elements(CAST(:payloads AS jsonb)) AS p(value)
+        RETURNING id
+    ),
+    transitions AS (
+        INSERT INTO job_transitions
+            (id, job_id, from_status, to_status, transitioned_at, triggered_by)
+        SELECT gen_random_uuid(), id, NULL, 'queued', statement_timestamp(), :triggered_by
+        FROM new
+    )
+    SELECT id FROM new
+    """
+)
 
 
 def _json(value: Any) -> Any:

@@ -107,15 +107,3 @@ def revoke(name: str = typer.Argument(..., help="Name of the key to revoke.")) -
         err.print(f"[red]error:[/red] {exc.detail}")
         raise typer.Exit(1) from None
     err.print(f"revoked [bold]{name}[/bold]")
-
-
-async def database_has_keys(settings: Settings) -> bool:
-    """Whether any unrevoked database key exists (False if the table is not there yet)."""
-    db = Database.from_settings(settings)
-    try:
-        async with db.sessionmaker() as session:
-            return await service.count_active(session) > 0
-    except Exception:  # unmigrated or unreachable database: no keys we can rely on
-        return False
-    finally:
-        await db.dispose()

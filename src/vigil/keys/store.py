@@ -12,7 +12,7 @@ import time
 
 from sqlalchemy.exc import DBAPIError
 
-from vigil.core.config import ApiKey
+from vigil.core.config import ApiKey, Settings
 from vigil.core.db import Database
 from vigil.core.errors import ServiceUnavailable
 from vigil.core.logging import get_logger
@@ -74,3 +74,19 @@ class DatabaseKeyStore:
                 await service.mark_used(session, name, utcnow())
         except (DBAPIError, OSError, TimeoutError) as exc:
             log.warning("keys.mark_used_failed", key_name=name, error=type(exc).__name__)
+
+
+async def auth_configured(settings: Settings) -> bool:
+    """Whether this deployment has any API key: in ``VIGIL_API_KEYS`` (``settings.auth_enabled``)
+    or an unrevoked database key. ``vigil serve`` checks this before binding beyond loopback.
+    An unmigrated or unreachable database counts as "no database keys" (fail closed)."""
+    if settings.auth_enabled:
+        return True
+    db = Database.from_settings(settings)
+    try:
+        async with db.transaction(write=False) as session:
+            return await service.count_active(session) > 0
+    except Exception:  # no table yet, or no database: no key we could check a request against
+        return False
+    finally:
+        await db.dispose()

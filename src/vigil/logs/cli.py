@@ -15,6 +15,7 @@ from rich.table import Table
 from vigil.core.config import load_settings
 from vigil.core.db import Database
 from vigil.core.errors import VigilError
+from vigil.logs import search as log_search
 from vigil.logs import service
 from vigil.logs.schemas import LogRead, normalise_level
 from vigil.models import Log
@@ -57,8 +58,8 @@ def _filters(
     source: str | None,
     since: str | None,
     until: str | None,
-) -> service.LogFilter:
-    return service.LogFilter(
+) -> log_search.LogFilter:
+    return log_search.LogFilter(
         levels=[str(normalise_level(v)) for v in level] if level else None,
         component=component,
         camera_id=camera,
@@ -84,11 +85,11 @@ def _line(row: Log) -> str:
     return " ".join(parts)
 
 
-async def _search(f: service.LogFilter, limit: int, as_json: bool) -> None:
+async def _search(f: log_search.LogFilter, limit: int, as_json: bool) -> None:
     db = Database.from_settings(load_settings())
     try:
         async with db.sessionmaker() as session:
-            rows, cursor = await service.search_logs(session, f, limit=limit)
+            rows, cursor = await log_search.search_logs(session, f, limit=limit)
     finally:
         await db.dispose()
     if as_json:
@@ -112,13 +113,13 @@ async def _search(f: service.LogFilter, limit: int, as_json: bool) -> None:
     err.print(f"{len(rows)} entries{more}")
 
 
-async def _tail(f: service.LogFilter, lines: int, follow: bool, interval: float) -> None:
+async def _tail(f: log_search.LogFilter, lines: int, follow: bool, interval: float) -> None:
     db = Database.from_settings(load_settings())
     try:
         recent: list[Log] = []
         if lines:
             async with db.sessionmaker() as session:
-                recent, _ = await service.search_logs(session, f, limit=lines)
+                recent, _ = await log_search.search_logs(session, f, limit=lines)
         for row in reversed(recent):
             console.print(_line(row), highlight=False)
         # Follow from the newest stored id, not the newest shown: ids, not timestamps, tell
@@ -128,7 +129,7 @@ async def _tail(f: service.LogFilter, lines: int, follow: bool, interval: float)
         while follow:
             await asyncio.sleep(interval)
             async with db.sessionmaker() as session:
-                new = await service.newer_than(session, f, after_id=last_id, limit=1000)
+                new = await log_search.newer_than(session, f, after_id=last_id, limit=1000)
             for row in new:
                 console.print(_line(row), highlight=False)
                 last_id = row.id
@@ -154,8 +155,8 @@ SinceOpt = typer.Option(None, "--since", help="ISO time or relative (15m, 2h, 7d
 UntilOpt = typer.Option(None, "--until", help="ISO time or relative (15m, 2h, 7d).")
 
 
-@app.command()
-def search(
+@app.command("search")
+def search_command(
     query: str = typer.Argument(..., help='Words, "a phrase", -exclude, or.'),
     level: list[str] | None = LevelOpt,
     component: str | None = ComponentOpt,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from vigil.core.db import SessionDep
 from vigil.core.deps import SettingsDep
 from vigil.core.errors import InvalidInput, VigilError, responses
-from vigil.logs import service
+from vigil.logs import search, service
 from vigil.logs.query import MAX_QUERY_CHARS
 from vigil.logs.ratelimit import TokenBucketLimiter, client_ip, get_limiter, retry_after_header
 from vigil.logs.schemas import (
@@ -95,7 +95,7 @@ async def search_logs(
     limit: int = Query(100, ge=1, le=1000),
 ) -> LogPage:
     """Search logs, newest first; full-text ``q`` uses the database's search index."""
-    filters = service.LogFilter(
+    filters = search.LogFilter(
         levels=_levels(level),
         component=component,
         camera_id=camera_id,
@@ -105,7 +105,7 @@ async def search_logs(
         until=_aware(until),
         q=q,
     )
-    rows, next_cursor = await service.search_logs(session, filters, limit=limit, cursor=cursor)
+    rows, next_cursor = await search.search_logs(session, filters, limit=limit, cursor=cursor)
     return LogPage(
         items=[LogRead.model_validate(r) for r in rows],
         limit=limit,

@@ -1,1 +1,1 @@
-"""Retention: scheduled deletion of old rows, in chunks, never touching feedback or audit history."""
+"""Retention: scheduled deletion of old rows, in chunks; feedback and audit history kept."""

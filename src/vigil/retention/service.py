@@ -139,7 +139,11 @@ async def purge_gpu_stats(
     db: Database, cutoff: datetime, *, chunk: int, progress: Progress | None, dry_run: bool
 ) -> dict[str, Any]:
     n = await delete_in_chunks(
-        db, GpuStats, [GpuStats.recorded_at < cutoff], chunk=chunk, progress=progress,
+        db,
+        GpuStats,
+        [GpuStats.recorded_at < cutoff],
+        chunk=chunk,
+        progress=progress,
         dry_run=dry_run,
     )
     return {"cutoff": cutoff.isoformat(), "deleted": n}

@@ -31,8 +31,9 @@ async def cleanup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any] | 
             result[section.name] = {"skipped": f"{section.setting} is 0 (keep forever)"}
             continue
 
-        async def progress(done: int, total: int, base: int = base, span: int = span,
-                           name: str = section.name) -> None:
+        async def progress(
+            done: int, total: int, base: int = base, span: int = span, name: str = section.name
+        ) -> None:
             await ctx.check_cancelled()
             await ctx.progress(base + span * done // max(total, 1), f"{name}: {done}/{total}")
 

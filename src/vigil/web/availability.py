@@ -31,3 +31,12 @@ def api_available(app: FastAPI, method: str, path: str) -> bool:
     it (included routers are nested, so ``app.routes`` alone does not list them)."""
     operations = app.openapi().get("paths", {}).get(path, {})
     return method.lower() in operations
+
+
+def optional_service(dotted: str, *names: str) -> ModuleType | None:
+    """The module if it exists and offers every one of ``names``; otherwise None, so a page
+    whose area renamed or has not yet written a function says "not available" instead of 500."""
+    module = optional_module(dotted)
+    if module is None or not all(callable(getattr(module, n, None)) for n in names):
+        return None
+    return module

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from vigil.core.deps import SessionDep
 from vigil.models import AuditLog
-from vigil.web.availability import optional_module
+from vigil.web.availability import optional_service
 from vigil.web.render import render
 
 router = APIRouter()
@@ -64,14 +64,14 @@ async def audit_page(
             "p": params,
             "query": "&".join(f"{k}={v}" for k, v in params.items() if v),
             **choices,
-            "can_verify": optional_module("vigil.audit.service") is not None,
+            "can_verify": optional_service("vigil.audit.service", "verify_chain") is not None,
         },
     )
 
 
 @router.get("/audit/_verify", response_class=HTMLResponse)
 async def audit_verify(request: Request, session: SessionDep) -> HTMLResponse:
-    service = optional_module("vigil.audit.service")
+    service = optional_service("vigil.audit.service", "verify_chain")
     result: dict[str, Any] | None = None
     if service is not None:
         result = (await service.verify_chain(session)).as_dict()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.models import GpuStats
-from vigil.web.availability import optional_module
+from vigil.web.availability import optional_service
 from vigil.web.charts import LineChart, line_chart
 from vigil.web.render import render
 
@@ -29,6 +29,7 @@ RANGES = {
     "30d": timedelta(days=30),
 }
 CHART_POINTS = 180
+TELEMETRY_API = ("history", "latest_per_gpu", "staleness_window")
 # (metric, label, unit, colour, fixed ceiling)
 METRICS = (
     ("gpu_utilization", "Utilisation", "%", "#2563eb", 100.0),
@@ -52,7 +53,7 @@ def _label(index: int | None, name: str | None, uuid: str | None) -> str:
 
 
 async def latest_per_gpu(session: AsyncSession, interval_seconds: float = 5.0) -> list[GpuNow]:
-    service = optional_module("vigil.telemetry.service")
+    service = optional_service("vigil.telemetry.service", *TELEMETRY_API)
     if service is None:
         return []
     now = datetime.now(UTC)
@@ -87,7 +88,7 @@ async def gpu_page(
     settings: SettingsDep,
     range_: str = Query("6h", alias="range", pattern="^(1h|6h|24h|7d|30d)$"),
 ) -> HTMLResponse:
-    service = optional_module("vigil.telemetry.service")
+    service = optional_service("vigil.telemetry.service", *TELEMETRY_API)
     gpus: list[dict[str, Any]] = []
     now_rows: list[GpuNow] = []
     if service is not None:

@@ -4,6 +4,7 @@ with level, component, camera, source and time filters; cursor pages, newest fir
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +15,7 @@ from vigil.core.deps import SessionDep
 from vigil.core.errors import VigilError
 from vigil.models import Log
 from vigil.models.log import LOG_LEVELS, LOG_SOURCES
-from vigil.web.availability import optional_module
+from vigil.web.availability import optional_service
 from vigil.web.render import render
 
 router = APIRouter()
@@ -25,6 +26,19 @@ WINDOWS = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
+
+
+# Where the logs area keeps its indexed search (it moved once; look in both places).
+SEARCH_MODULES = ("vigil.logs.search", "vigil.logs.service")
+
+
+def log_search() -> ModuleType | None:
+    """The module with ``LogFilter`` and ``search_logs``, or None if the logs area is missing."""
+    for dotted in SEARCH_MODULES:
+        module = optional_service(dotted, "LogFilter", "search_logs")
+        if module is not None:
+            return module
+    return None
 
 
 @router.get("/logs", response_class=HTMLResponse)
@@ -39,7 +53,7 @@ async def logs_page(
     window: str = "",
     cursor: str = Query("", max_length=200),
 ) -> HTMLResponse:
-    service = optional_module("vigil.logs.service")
+    service = log_search()
     rows: list[Any] = []
     next_cursor: str | None = None
     error: str | None = None

@@ -10,17 +10,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from vigil.core.deps import SessionDep
-from vigil.web.availability import optional_module
+from vigil.web.availability import optional_service
 from vigil.web.render import render
 
 router = APIRouter()
+QUALITY_API = ("stats", "leaderboard", "recommendations")
 
 
 @router.get("/quality", response_class=HTMLResponse)
 async def quality_page(request: Request, days: int = Query(7, ge=1, le=90)) -> HTMLResponse:
     """The page shell; the numbers load right after (``/quality/_body``): the service reads
     every audit of the period, which takes seconds with a month of history."""
-    available = optional_module("vigil.quality.service") is not None
+    available = optional_service("vigil.quality.service", *QUALITY_API) is not None
     return render(
         request, "pages/quality.html", {"title": "AI quality", "days": days, "available": available}
     )
@@ -30,7 +31,7 @@ async def quality_page(request: Request, days: int = Query(7, ge=1, le=90)) -> H
 async def quality_body(
     request: Request, session: SessionDep, days: int = Query(7, ge=1, le=90)
 ) -> HTMLResponse:
-    service = optional_module("vigil.quality.service")
+    service = optional_service("vigil.quality.service", *QUALITY_API)
     context: dict[str, Any] = {"days": days, "available": service is not None}
     if service is not None:
         context.update(
