@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import sys
 import tempfile
 import time
@@ -60,6 +62,10 @@ class Result:
     alert_problems: int = 0
     undelivered: int = 0
     notes: list[str] = field(default_factory=list)
+    live: dict[str, set[str]] = field(default_factory=dict)  # server -> alert ids it streamed
+    live_reconnects: dict[str, list[int]] = field(default_factory=dict)
+    listeners: list[asyncio.Task[None]] = field(default_factory=list)
+    missed_live: int = 0
 
     def of(self, kind: str) -> list[Sample]:
         return [s for s in self.samples if s.kind == kind]
@@ -143,6 +149,27 @@ async def setup(client: httpx.AsyncClient, receiver_url: str) -> list[str]:
     return cameras
 
 
+async def listen(url: str, seen: set[str], ready: asyncio.Event, reconnects: list[int]) -> None:
+    """Collect the alert ids announced on one server's live stream (SSE). Like a browser's
+    EventSource it reconnects when the stream ends or breaks (counted in ``reconnects``)."""
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10, read=None)) as client:
+        while True:
+            try:
+                async with client.stream("GET", "/api/alerts/stream") as response:
+                    ready.set()
+                    event = ""
+                    async for line in response.aiter_lines():
+                        if line.startswith("event: "):
+                            event = line[7:]
+                        elif line.startswith("data: ") and event == "alert.created":
+                            with contextlib.suppress(ValueError):
+                                seen.add(str(json.loads(line[6:]).get("id")))
+            except httpx.HTTPError:
+                pass
+            reconnects[0] += 1
+            await asyncio.sleep(1.0)
+
+
 async def run_load(
     target: Target,
     *,
@@ -154,11 +181,21 @@ async def run_load(
     fault: Callable[[Target, float], Awaitable[None]] | None = None,
 ) -> Result:
     result = Result(target.name)
+    listeners: list[asyncio.Task[None]] = []
     clients = [
         httpx.AsyncClient(base_url=p.url, timeout=timeout, limits=httpx.Limits(max_connections=200))
         for p in target.servers
     ]
     try:
+        # A live-update subscriber on every server: each must hear every alert, whichever
+        # server's request created it.
+        for proc in target.servers:
+            ready = asyncio.Event()
+            seen: set[str] = set()
+            result.live[proc.name] = seen
+            reconnects = result.live_reconnects.setdefault(proc.name, [0])
+            listeners.append(asyncio.create_task(listen(proc.url, seen, ready, reconnects)))
+            await asyncio.wait_for(ready.wait(), 10)
         cameras = await setup(clients[0], target.receiver.url)
         total = min(max_requests, int(duration * rate))
         started = time.monotonic()
@@ -213,6 +250,7 @@ async def run_load(
     finally:
         for c in clients:
             await c.aclose()
+    result.listeners = listeners
     return result
 
 
@@ -264,6 +302,19 @@ async def verify(target: Target, result: Result, settle_timeout: float) -> None:
             problems += 1
     result.alert_problems = problems
     result.undelivered = len(undelivered)
+    # Live updates are fire-and-forget: give the streams a moment, then compare.
+    await asyncio.sleep(1.0)
+    for task in result.listeners:
+        task.cancel()
+    for server, seen in result.live.items():
+        missing = all_alerts - seen
+        result.missed_live += len(missing)
+        if missing:
+            result.notes.append(f"{server} streamed {len(seen)}/{len(all_alerts)} alerts")
+        if result.live_reconnects.get(server, [0])[0]:
+            result.notes.append(
+                f"{server} stream reconnected {result.live_reconnects[server][0]} times"
+            )
     duplicates = sum(1 for a in all_alerts if delivered.get(a, 0) > 1)
     if duplicates:
         result.notes.append(f"{duplicates} alerts delivered more than once (at-least-once)")
@@ -317,13 +368,13 @@ def report(results: list[Result]) -> str:
             )
         lines.append(
             f"{r.target:<11} check   lost={r.lost} alert_count_wrong={r.alert_problems} "
-            f"undelivered={r.undelivered} {'; '.join(r.notes)}"
+            f"undelivered={r.undelivered} live_missed={r.missed_live} {'; '.join(r.notes)}"
         )
     return "\n".join(lines)
 
 
 def summary(results: list[Result]) -> tuple[int, int]:
-    errors = sum(r.errors + r.alert_problems + r.undelivered for r in results)
+    errors = sum(r.errors + r.alert_problems + r.undelivered + r.missed_live for r in results)
     lost = sum(r.lost for r in results)
     return errors, lost
 

@@ -2,14 +2,15 @@
 
 Loads N realistic log rows into a throwaway PostgreSQL (tests/pg_server) and a SQLite file
 through Vigil's own batched writer (``vigil.logs.writer.LogWriter``), then times the API's
-search query (``vigil.logs.service.search_logs``: filters, newest first, limit 100) for a rare
-term, a phrase and a term within a one-day range, against the same query with
-``message ILIKE '%…%'`` instead of the full-text condition.
+search query (``vigil.logs.search.search_logs``: filters, newest first, limit 100) for a
+common term (~0.6 % of rows), a rare term (~0.1 %), a phrase and a term within a one-day
+range, against the same newest-first query with ``message ILIKE '%…%'`` instead of the
+full-text condition.
 
     .venv/bin/python bench/logs.py                  # smoke size (20k rows)
     .venv/bin/python bench/logs.py --rows 1000000   # the real run
 
-Last line: ``ratio: X`` = ILIKE p50 / full-text p50 on PostgreSQL for the term query.
+Last line: ``ratio: X`` = ILIKE p50 / full-text p50 on PostgreSQL for the (common) term query.
 """
 
 from __future__ import annotations

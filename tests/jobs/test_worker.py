@@ -138,7 +138,6 @@ async def test_future_run_at_waits(db: Database, job_settings: Settings) -> None
     async with db.transaction() as s:
         later = await enqueue(s, "test.record", {"n": 1}, run_at=utcnow() + timedelta(hours=1))
         now = await enqueue(s, "test.record", {"n": 2})
-    await drain(db, job_settings.model_copy(), rounds=1) if False else None
     from vigil.jobs.worker import Worker
 
     await Worker(db, job_settings, schedule=()).run(stop_when_idle=True)
@@ -174,7 +173,7 @@ async def test_embedded_worker_runs_inside_the_app(
     from vigil.jobs.runtime import lifespan
 
     class FakeApp:
-        class state:  # noqa: N801 (mirrors app.state)
+        class state:
             pass
 
     app = FakeApp()
@@ -196,3 +195,29 @@ async def test_embedded_worker_runs_inside_the_app(
     app.state.settings = off  # type: ignore[attr-defined]
     async with lifespan(app):  # type: ignore[arg-type]
         pass  # does nothing when turned off
+
+
+async def test_backoff_stored_in_next_retry_at(db: Database, job_settings: Settings) -> None:
+    from vigil.jobs.worker import Worker
+
+    slow_retry = job_settings.model_copy(
+        update={"job_retry_base_seconds": 60.0, "job_retry_max_seconds": 3600.0}
+    )
+    async with db.transaction() as s:
+        job = await enqueue(s, "test.flaky", {"succeed_on": 2})
+    # One pass: the first attempt fails, the retry is due in 60-75 s, so the worker goes idle.
+    await Worker(db, slow_retry, schedule=()).run(stop_when_idle=True)
+    async with db.sessionmaker() as s:
+        waiting = await s.get(Job, job.id)
+        retry = await s.scalar(
+            select(JobTransition).where(
+                JobTransition.job_id == job.id, JobTransition.triggered_by == "retry"
+            )
+        )
+    assert waiting is not None and retry is not None
+    assert waiting.status == "queued" and waiting.attempt_number == 2
+    assert waiting.next_retry_at is not None
+    delay = (waiting.next_retry_at - retry.transitioned_at).total_seconds()
+    assert 59.0 <= delay <= 75.5
+    assert retry.metadata_json is not None
+    assert 60.0 <= retry.metadata_json["delay_seconds"] <= 75.0

@@ -39,6 +39,13 @@ async def _feed(server: VigilServer, days: float) -> None:
     async with http_client(server.url, None) as client:
         stats = await DemoHome(client, options).run()
     print(f"demo: {stats.events} events, {stats.alerts} alerts")
+    # Some background work for the jobs page: exports and baseline rebuilds (where available).
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        for fmt in ("csv", "json"):
+            await client.post("/api/events/export", json={"format": fmt})
+        for camera in ("front_door", "driveway"):
+            await client.post(f"/api/cameras/{camera}/baseline/rebuild")
+    await asyncio.sleep(5)  # let the embedded worker run some of them
 
 
 async def _detail_pages(server: VigilServer) -> list[tuple[str, str]]:
@@ -47,11 +54,14 @@ async def _detail_pages(server: VigilServer) -> list[tuple[str, str]]:
             await client.get("/api/events", params={"risk_level": "critical", "limit": 1})
         ).json()
         rules = (await client.get("/api/alerts/rules")).json()
+        jobs = (await client.get("/api/jobs", params={"limit": 1})).json()
     pages = [("camera-zones", "/cameras/backyard")]
     if events.get("items"):
         pages.append(("event-detail", f"/events/{events['items'][0]['id']}"))
     if isinstance(rules, dict) and rules.get("items"):
         pages.append(("rule-detail", f"/rules/{rules['items'][0]['id']}"))
+    if isinstance(jobs, dict) and jobs.get("items"):
+        pages.append(("job-detail", f"/jobs/{jobs['items'][0]['id']}"))
     return pages
 
 
@@ -60,7 +70,11 @@ async def capture(target: Path, days: float) -> None:
 
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vigil-shots-") as tmp:
-        server = start_server(Path(tmp), api_key=None, extra_env={"VIGIL_BACKGROUND_TASKS": "true"})
+        server = start_server(
+            Path(tmp),
+            api_key=None,
+            extra_env={"VIGIL_BACKGROUND_TASKS": "true", "VIGIL_EMBEDDED_WORKER": "true"},
+        )
         try:
             await _feed(server, days)
             pages = [*PAGES, *await _detail_pages(server)]

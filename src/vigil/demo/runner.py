@@ -183,7 +183,8 @@ class DemoHome:
                 continue
             self.stats.events += 1
             body = response.json()
-            self.stats.alerts += len(((body.get("pipeline") or {}).get("alerts") or {}).get("created") or [])
+            alerting = (body.get("pipeline") or {}).get("alerts") or {}
+            self.stats.alerts += len(alerting.get("created") or [])
             await self._maybe_feedback(body["event"], sighting)
 
     async def _post_with_retry(self, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -121,7 +121,7 @@ async def export_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
             fh.write("\n]\n")
     partial.replace(final)
     await ctx.log("info", "export finished", rows=written, file=final.name)
-    return {"format": request.format, "rows": written, "file": final.name, "path": str(final)}
+    return {"format": request.format, "rows": written, "file": final.name}
 
 
 @router.post(

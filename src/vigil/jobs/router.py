@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from vigil.core.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
-from vigil.core.errors import InvalidInput, responses
+from vigil.core.errors import InvalidInput, NotFound, responses
 from vigil.core.schemas import Page
 from vigil.jobs import queries, service
 from vigil.jobs.schemas import (
@@ -153,9 +153,13 @@ async def _event_stream(job_id: str, request: Request, db: Any) -> AsyncIterator
     since: datetime | None = None
     idle = 0.0
     while True:
-        async with db.sessionmaker() as s:
-            job = await queries.get_job(s, job_id)
-            page = await queries.logs(s, job_id, since=since, limit=500)
+        try:
+            async with db.sessionmaker() as s:
+                job = await queries.get_job(s, job_id)
+                page = await queries.logs(s, job_id, since=since, limit=500)
+        except NotFound:  # deleted (retention) while someone watched it
+            yield _sse("end", {"status": "deleted"})
+            return
         for entry in page.items:
             yield _sse("log", entry.model_dump(mode="json"))
             since = entry.timestamp

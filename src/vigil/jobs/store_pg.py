@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from vigil.core.db import Database
 from vigil.jobs.store import ClaimedJob
 
-CLAIM_SQL = text(
-    """
-    WITH claimed AS (
+# Claim up to :limit due jobs, highest priority then oldest, skipping rows other workers hold.
+_CLAIM_CTES = """
+    claimed AS (
         UPDATE jobs
         SET status = 'running', started_at = statement_timestamp(), worker_id = :worker_id,
             next_retry_at = NULL, cancel_requested = false, progress_percent = 0,
@@ -52,17 +52,16 @@ CLAIM_SQL = text(
         SELECT gen_random_uuid(), id, 'queued', 'running', statement_timestamp(), 'worker',
                jsonb_build_object('worker_id', CAST(:worker_id AS text), 'attempt', attempt_number)
         FROM claimed
-    )
+    )"""
+
+_CLAIMED_ROWS = """
     SELECT c.id, c.job_type, c.payload, c.attempt_number, c.max_attempts, c.priority,
            c.created_at, a.id AS attempt_id
-    FROM claimed c JOIN attempts a ON a.job_id = c.id
-    ORDER BY c.priority, c.created_at
-    """
-)
+    FROM claimed c JOIN attempts a ON a.job_id = c.id"""
 
-COMPLETE_SQL = text(
-    """
-    WITH done AS (
+# Complete a batch (JSON list of {id, attempt_id, result}) of this worker's running jobs.
+_COMPLETE_CTES = """
+    done AS (
         SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb))
             AS d(id text, attempt_id uuid, result jsonb)
     ),
@@ -75,20 +74,45 @@ COMPLETE_SQL = text(
         WHERE jobs.id = done.id AND jobs.status = 'running' AND jobs.worker_id = :worker_id
         RETURNING jobs.id, done.attempt_id, done.result
     ),
-    attempts AS (
+    ended_attempts AS (
         UPDATE job_attempts
         SET status = 'succeeded', ended_at = statement_timestamp(), result = finished.result
         FROM finished WHERE job_attempts.id = finished.attempt_id
     ),
-    transitions AS (
+    finished_transitions AS (
         INSERT INTO job_transitions
             (id, job_id, from_status, to_status, transitioned_at, triggered_by)
         SELECT gen_random_uuid(), id, 'running', 'completed', statement_timestamp(), 'worker'
         FROM finished
-    )
-    SELECT id FROM finished
-    """
+    )"""
+
+CLAIM_SQL = text(f"WITH {_CLAIM_CTES} {_CLAIMED_ROWS} ORDER BY c.priority, c.created_at")
+COMPLETE_SQL = text(f"WITH {_COMPLETE_CTES} SELECT id FROM finished")
+# A busy worker's cycle in one round trip: record the batch that just finished and take the
+# next jobs for the slots it frees. Always one row, so the finished ids come back even when
+# nothing new is claimed.
+COMPLETE_AND_CLAIM_SQL = text(
+    f"""WITH {_COMPLETE_CTES}, {_CLAIM_CTES}
+    SELECT f.ids AS finished_ids, c.*
+    FROM (SELECT array_agg(id) AS ids FROM finished) f
+    LEFT JOIN ({_CLAIMED_ROWS}) c ON true
+    ORDER BY c.priority, c.created_at"""
 )
+
+
+def _claimed(row: Any) -> ClaimedJob:
+    return ClaimedJob(
+        id=row.id,
+        job_type=row.job_type,
+        payload=_json(row.payload) or {},
+        attempt_number=row.attempt_number,
+        max_attempts=row.max_attempts,
+        priority=row.priority,
+        created_at=row.created_at,
+        attempt_id=row.attempt_id
+        if isinstance(row.attempt_id, uuid.UUID)
+        else uuid.UUID(str(row.attempt_id)),
+    )
 
 
 class FastPath:
@@ -126,36 +150,32 @@ class FastPath:
             CLAIM_SQL,
             {"worker_id": worker_id, "queues": queues, "job_types": job_types, "limit": limit},
         )
-        return [
-            ClaimedJob(
-                id=row.id,
-                job_type=row.job_type,
-                payload=_json(row.payload) or {},
-                attempt_number=row.attempt_number,
-                max_attempts=row.max_attempts,
-                priority=row.priority,
-                created_at=row.created_at,
-                attempt_id=row.attempt_id
-                if isinstance(row.attempt_id, uuid.UUID)
-                else uuid.UUID(str(row.attempt_id)),
-            )
-            for row in rows
-        ]
+        return [_claimed(row) for row in rows]
 
     async def complete_many(
-        self, worker_id: str, items: list[tuple[ClaimedJob, dict[str, Any] | None]]
-    ) -> set[str]:
-        """Complete a batch of this worker's jobs; return the ids that were still ours."""
+        self,
+        worker_id: str,
+        items: list[tuple[ClaimedJob, dict[str, Any] | None]],
+        claim: tuple[list[str] | None, int, list[str]] | None = None,
+    ) -> tuple[set[str], list[ClaimedJob]]:
+        """Complete a batch of this worker's jobs and, with ``claim`` = (queues, limit, job
+        types), claim the next jobs in the same statement. Returns the ids that were still
+        ours and the newly claimed jobs."""
         batch = json.dumps(
             [
                 {"id": job.id, "attempt_id": str(job.attempt_id), "result": result}
                 for job, result in items
             ]
         )
-        rows = await self._execute(
-            "complete", COMPLETE_SQL, {"batch": batch, "worker_id": worker_id}
-        )
-        return {row.id for row in rows}
+        params: dict[str, Any] = {"batch": batch, "worker_id": worker_id}
+        if claim is None or claim[1] <= 0:
+            rows = await self._execute("complete", COMPLETE_SQL, params)
+            return {row.id for row in rows}, []
+        queues, limit, job_types = claim
+        params.update(queues=queues, limit=limit, job_types=job_types)
+        rows = await self._execute("complete", COMPLETE_AND_CLAIM_SQL, params)
+        finished = set(rows[0].finished_ids or []) if rows else set()
+        return finished, [_claimed(row) for row in rows if row.id is not None]
 
     async def close(self) -> None:
         for conn in self._conns.values():

@@ -76,6 +76,7 @@ class Worker:
         ] = []
         self._completer: asyncio.Task[None] | None = None
         self._fast = store_pg.FastPath(db)
+        self._job_types: list[str] = []
         self.jobs_done = 0
 
     @staticmethod
@@ -92,7 +93,7 @@ class Worker:
 
     async def run(self, *, stop_when_idle: bool = False) -> None:
         """Run until ``stop()`` (or, with ``stop_when_idle``, until nothing is due or running)."""
-        job_types = sorted(load_tasks())
+        job_types = self._job_types = sorted(load_tasks())
         await store.register_worker(self.db, self.worker_id, self.queues, self.concurrency)
         log.info(
             "jobs.worker_started",
@@ -147,28 +148,41 @@ class Worker:
         await asyncio.sleep(0)  # let jobs finishing in this same loop turn join the batch
         while self._completions:
             batch, self._completions = self._completions, []
+            # The slots these jobs free are refilled in the same round trip (never while
+            # stopping). New jobs join ``_running`` before the finished ones leave it, so the
+            # main loop cannot claim the same slots again.
+            claim = None
+            if not self._stopping.is_set() and self._job_types:
+                claim = (self.queues, len(batch), self._job_types)
             try:
-                ours = await self._fast.complete_many(
-                    self.worker_id, [(job, result) for job, result, _ in batch]
+                ours, claimed = await self._fast.complete_many(
+                    self.worker_id, [(job, result) for job, result, _ in batch], claim
                 )
             except Exception as exc:
                 for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            for new_job in claimed:
+                self._running[new_job.id] = asyncio.create_task(self._execute(new_job))
             for job, _, future in batch:
                 if not future.done():
                     future.set_result(job.id in ours)
 
     async def _shutdown(self, side: list[asyncio.Task[None]]) -> None:
-        if self._running:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.job_shutdown_grace_seconds
+        # A loop, not one wait: a completion batch in flight may still hand us new jobs.
+        while self._running:
             _, pending = await asyncio.wait(
-                list(self._running.values()), timeout=self.settings.job_shutdown_grace_seconds
+                list(self._running.values()), timeout=max(0.0, deadline - loop.time())
             )
             for task in pending:
                 task.cancel()  # ``_execute`` releases the job back to the queue
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        if self._completer is not None:
+            await asyncio.gather(self._completer, return_exceptions=True)
         # The side loops see ``_stopping`` and end between transactions; cancelling one mid-write
         # could leave its connection holding SQLite's write lock.
         _, stuck = await asyncio.wait(side, timeout=10)

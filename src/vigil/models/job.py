@@ -63,17 +63,15 @@ class Job(Base):
             postgresql_where=text("status = 'queued' AND unique_key IS NOT NULL"),
             sqlite_where=text("status = 'queued' AND unique_key IS NOT NULL"),
         ),
-        # The claim query's access path: waiting jobs of a queue by priority, then age.
+        # The claim query's access path: waiting jobs already in claim order (priority, then
+        # age), so taking the next few is an index scan however long the backlog.
         Index(
             "idx_jobs_claim",
-            "queue_name",
             "priority",
             "created_at",
             postgresql_where=text("status = 'queued'"),
             sqlite_where=text("status = 'queued'"),
         ),
-        # Stalled-job recovery looks up running jobs by the worker that holds them.
-        Index("idx_jobs_worker_id", "worker_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
@@ -98,7 +96,8 @@ class Job(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB_TYPE, nullable=True)
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     unique_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    # The worker holding the job while it runs (NULL otherwise); see ``JobWorker``.
+    # The worker holding the job while it runs (NULL otherwise); see ``JobWorker``. Not
+    # indexed: it is only looked up among running jobs, which the status index finds.
     worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # A user asked to cancel a running job; its code sees it through ``ctx.check_cancelled()``.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())

@@ -23,11 +23,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("cancel_requested", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-    op.create_index("idx_jobs_worker_id", "jobs", ["worker_id"], unique=False)
     op.create_index(
         "idx_jobs_claim",
         "jobs",
-        ["queue_name", "priority", "created_at"],
+        ["priority", "created_at"],
         unique=False,
         postgresql_where=sa.text("status = 'queued'"),
         sqlite_where=sa.text("status = 'queued'"),
@@ -78,7 +77,6 @@ def downgrade() -> None:
     op.drop_index("idx_job_workers_last_heartbeat_at", table_name="job_workers")
     op.drop_table("job_workers")
     op.drop_index("idx_jobs_claim", table_name="jobs")
-    op.drop_index("idx_jobs_worker_id", table_name="jobs")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("cancel_requested")
         batch.drop_column("worker_id")
