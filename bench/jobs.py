@@ -326,22 +326,32 @@ async def bench_system(
     }
 
 
+def _median(system: str, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("jobs_per_s", "p50_ms", "p99_ms", "bulk_per_s")
+    return {"system": system, **{k: statistics.median(r[k] for r in rounds) for k in keys}}
+
+
 async def main(args: argparse.Namespace) -> None:
     from tests.pg_server import PostgresServer
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     server = PostgresServer().start()
-    results = []
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        # Rounds interleave the systems (a fresh database each time), so a machine whose load
+        # drifts during the run does not favour whichever system ran first.
+        for round_no in range(args.rounds):
             for system in systems:
-                url = server.create_database(f"bench_{system}")
-                results.append(await bench_system(system, url, args, Path(tmp)))
+                with tempfile.TemporaryDirectory() as tmp:
+                    url = server.create_database(f"bench_{system}_{round_no}")
+                    runs[system].append(await bench_system(system, url, args, Path(tmp)))
     finally:
         server.stop()
+    results = [_median(system, rs) for system, rs in runs.items()]
     print(
         f"\njobs={args.jobs} workers={args.workers} concurrency={args.concurrency} "
-        f"latency_jobs={args.latency_jobs} (no-op jobs, one PostgreSQL)"
+        f"latency_jobs={args.latency_jobs} rounds={args.rounds} "
+        "(no-op jobs, one PostgreSQL; medians over rounds)"
     )
     print(f"{'system':<14}{'jobs/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'bulk enq/s':>13}")
     for r in results:
@@ -367,6 +377,7 @@ def cli() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="jobs at once per process")
     parser.add_argument("--latency-jobs", type=int, default=100, help="latency sample size")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat, report medians")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait per phase")
     parser.add_argument("--verbose", action="store_true", help="show worker stderr")
     asyncio.run(main(parser.parse_args()))

@@ -7,8 +7,9 @@ Targets (each a fresh deployment on loopback, run one after the other in the sam
   sqlite      the embedded default: one ``vigil serve`` with its embedded worker (the peer)
 
 Every ingest carries one detection; a "person" event matches the one alert rule (cooldown 0),
-so it must produce exactly one alert, delivered to a local webhook receiver. Open-loop: requests
-are sent on schedule whether or not earlier ones have answered.
+so it must produce exactly one alert, delivered to a local webhook receiver, and announced on the
+live stream (SSE ``/api/alerts/stream``) of *every* server, whichever server took the request.
+Open-loop: requests are sent on schedule whether or not earlier ones have answered.
 
     python bench/load.py --duration 10            # smoke
     python bench/load.py --duration 180 --rate 40 # the few-minutes run

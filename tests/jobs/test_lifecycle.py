@@ -130,9 +130,9 @@ async def test_stalled_job_of_dead_worker_is_retried(db: Database, job_settings:
     async with db.transaction() as s:
         job = await enqueue(s, "test.record", {"n": 7}, max_attempts=2)
     dead = Worker(db, job_settings, schedule=(), worker_id="dead-worker")
-    from vigil.jobs import store
+    from vigil.jobs import liveness, store
 
-    await store.register_worker(db, dead.worker_id, None, 1)
+    await liveness.register_worker(db, dead.worker_id, None, 1)
     claimed = await store.claim(db, dead.worker_id, None, 1)
     assert [c.id for c in claimed] == [job.id]
     async with db.transaction() as s:
@@ -204,3 +204,36 @@ async def test_periodic_once_per_tick_with_two_workers(
     finished = [j for j in jobs if j.status == "completed"]
     assert len(finished) >= len(jobs) - 1  # the newest tick may still be queued at stop
     assert attempts == len([j for j in jobs if j.started_at is not None])
+
+
+async def test_worker_survives_lost_connections(
+    backend: str, db: Database, job_settings: Settings
+) -> None:
+    """PostgreSQL restarts or kills connections: the worker keeps running, LISTENs again and
+    still picks up new jobs promptly (the fallback poll here is far too slow to explain it)."""
+    if backend != "postgresql":
+        pytest.skip("connection loss and LISTEN are PostgreSQL concerns")
+    from sqlalchemy import text
+
+    settings = job_settings.model_copy(update={"job_poll_interval_seconds": 60.0})
+    worker = Worker(db, settings, schedule=())
+    run = asyncio.create_task(worker.run())
+    try:
+        async with db.transaction() as s:
+            first = await enqueue(s, "test.record", {"n": 1})
+        await _wait_for(db, first.id, lambda j: j.status == "completed", timeout=5)
+        async with db.engine.connect() as conn:
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        await asyncio.sleep(0.5)  # a heartbeat notices and re-subscribes
+        async with db.transaction() as s:
+            second = await enqueue(s, "test.record", {"n": 2})
+        await _wait_for(db, second.id, lambda j: j.status == "completed", timeout=10)
+        assert not run.done()
+    finally:
+        worker.stop()
+        await run

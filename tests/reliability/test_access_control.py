@@ -181,3 +181,38 @@ async def test_failed_auth_on_a_mutating_call_is_audited(
     assert ("failure", "read_only_key", "viewer") in failures
     # The presented secret is never stored.
     assert all("not-a-real-key" not in str(r.details) for r in rows)
+
+
+async def test_forwarded_for_is_ignored_without_trusted_proxy(
+    database_url: str, tmp_path: Path, db: Database
+) -> None:
+    """A guesser cannot dodge the limiter by inventing X-Forwarded-For addresses; behind a
+    configured proxy the forwarded client is the one counted."""
+    settings = keyed_settings(
+        database_url, tmp_path, api_keys=f"admin:{ADMIN}", auth_failure_limit=2
+    )
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        for n in range(2):
+            headers = {"X-API-Key": "wrong-key-xxxxxxxxxxxx", "X-Forwarded-For": f"10.0.0.{n}"}
+            assert (await c.get("/api/cameras", headers=headers)).status_code == 401
+        headers = {"X-API-Key": "wrong-key-xxxxxxxxxxxx", "X-Forwarded-For": "10.0.0.99"}
+        assert (await c.get("/api/cameras", headers=headers)).status_code == 429
+
+    proxied = keyed_settings(
+        database_url,
+        tmp_path,
+        api_keys=f"admin:{ADMIN}",
+        auth_failure_limit=2,
+        trusted_proxies="198.51.100.0/24",
+    )
+    app = create_app(proxied, database=db)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        bad = {"X-API-Key": "wrong-key-xxxxxxxxxxxx", "X-Forwarded-For": "203.0.113.1"}
+        for _ in range(2):
+            assert (await c.get("/api/cameras", headers=bad)).status_code == 401
+        assert (await c.get("/api/cameras", headers=bad)).status_code == 429
+        other = {"X-API-Key": ADMIN, "X-Forwarded-For": "203.0.113.2"}
+        assert (await c.get("/api/cameras", headers=other)).status_code == 200

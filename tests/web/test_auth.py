@@ -8,11 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from vigil.app import create_app
 from vigil.core.config import load_settings
 from vigil.core.db import Database
 from vigil.core.session import SESSION_COOKIE, issue_session_token, verify_session_token
+from vigil.models import AuditLog
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
 VIEWER_KEY = "viewer-key-0123456789abcdef"
@@ -40,7 +42,7 @@ async def _sign_in(client: httpx.AsyncClient, key: str, next_path: str = "/") ->
     return await client.post("/signin", data={"api_key": key, "next": next_path})
 
 
-async def test_sign_in_flow(secured: httpx.AsyncClient) -> None:
+async def test_sign_in_flow(secured: httpx.AsyncClient, db: Database) -> None:
     page = await secured.get("/alerts?status=all")
     assert page.status_code == 303
     assert page.headers["location"] == "/signin?next=%2Falerts%3Fstatus%3Dall"
@@ -60,6 +62,10 @@ async def test_sign_in_flow(secured: httpx.AsyncClient) -> None:
     assert ADMIN_KEY not in token and ADMIN_KEY not in cookie_header  # the key never leaves
     assert (await secured.get("/alerts?status=all")).status_code == 200
     assert (await secured.get("/api/cameras")).status_code == 200  # /api accepts the cookie
+
+    async with db.sessionmaker() as session:
+        trail = (await session.scalars(select(AuditLog).where(AuditLog.action == "sign_in"))).all()
+    assert [(a.actor, a.status) for a in trail] == [("anonymous", "failure"), ("admin", "success")]
 
     out = await secured.post("/signout")
     assert out.status_code == 303

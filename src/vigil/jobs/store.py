@@ -1,4 +1,5 @@
-"""The worker's side of the jobs tables: claim, finish, heartbeat and stalled-job recovery.
+"""The worker's side of the jobs tables: claim an attempt and finish it (completed, failed
+with or without a retry, cancelled, released). Heartbeats and recovery: ``liveness``.
 
 Every function here is one short transaction. A finishing write only applies while the job is
 still ``running`` on *this* worker, so a worker presumed dead (and whose job another worker has
@@ -15,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.db import Database
 from vigil.core.logging import get_logger
 from vigil.jobs import states
-from vigil.jobs.clock import db_ago, db_now, take_write_lock, utcnow
+from vigil.jobs.clock import db_now, utcnow
 from vigil.jobs.retry import RetryStrategy
 from vigil.models.job import Job, JobAttempt, JobTransition, JobWorker
 
@@ -52,7 +53,7 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _transition(
+def transition_row(
     job_id: str, from_status: str, to_status: str, trigger: str, **metadata: Any
 ) -> dict[str, Any]:
     states.check_transition(job_id, from_status, to_status, trigger)
@@ -66,61 +67,10 @@ def _transition(
     }
 
 
-async def _add_transitions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def add_transitions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         now = db_now(session.bind.dialect.name if session.bind is not None else "sqlite")
         await session.execute(insert(transitions_t).values(transitioned_at=now), rows)
-
-
-# --- worker registry and heartbeats -----------------------------------------------------------
-
-
-async def register_worker(
-    db: Database, worker_id: str, queues: list[str] | None, concurrency: int
-) -> None:
-    async with db.transaction() as s:
-        now = db_now(db.dialect)
-        await s.execute(
-            insert(workers_t).values(
-                id=worker_id,
-                hostname=socket.gethostname()[:255],
-                pid=os.getpid(),
-                queues=",".join(queues) if queues else None,
-                concurrency=concurrency,
-                started_at=now,
-                last_heartbeat_at=now,
-            )
-        )
-
-
-async def heartbeat(db: Database, worker_id: str) -> set[str]:
-    """Refresh this worker's heartbeat; return ids of its jobs a user asked to cancel."""
-    async with db.transaction() as s:
-        result = await s.execute(
-            update(workers_t)
-            .where(workers_t.c.id == worker_id)
-            .values(last_heartbeat_at=db_now(db.dialect))
-        )
-        if getattr(result, "rowcount", 1) == 0:
-            # Another worker presumed us dead and removed our row: come back to life.
-            await s.execute(
-                insert(workers_t).values(
-                    id=worker_id, hostname=socket.gethostname()[:255], pid=os.getpid()
-                )
-            )
-        rows = await s.scalars(
-            select(jobs_t.c.id).where(
-                jobs_t.c.worker_id == worker_id,
-                jobs_t.c.status == states.RUNNING,
-                jobs_t.c.cancel_requested.is_(True),
-            )
-        )
-        return set(rows)
-
-
-async def unregister_worker(db: Database, worker_id: str) -> None:
-    async with db.transaction() as s:
-        await s.execute(delete(workers_t).where(workers_t.c.id == worker_id))
 
 
 # --- claiming -----------------------------------------------------------------------------------
@@ -213,10 +163,10 @@ async def claim(
                 for j in claimed
             ],
         )
-        await _add_transitions(
+        await add_transitions(
             s,
             [
-                _transition(
+                transition_row(
                     j.id,
                     states.QUEUED,
                     states.RUNNING,
@@ -274,7 +224,9 @@ async def complete(
         if done.first() is None:
             return False
         await _end_attempt(s, db.dialect, job.attempt_id, "succeeded", result=result)
-        await _add_transitions(s, [_transition(job.id, states.RUNNING, states.COMPLETED, "worker")])
+        await add_transitions(
+            s, [transition_row(job.id, states.RUNNING, states.COMPLETED, "worker")]
+        )
         return True
 
 
@@ -328,8 +280,8 @@ async def fail(
         await _end_attempt(
             s, db.dialect, job.attempt_id, "failed", error_message=error, error_traceback=tb
         )
-        await _add_transitions(
-            s, [_transition(job.id, states.RUNNING, new_status, trigger_used, **meta)]
+        await add_transitions(
+            s, [transition_row(job.id, states.RUNNING, new_status, trigger_used, **meta)]
         )
         return new_status
 
@@ -351,9 +303,13 @@ async def cancelled(db: Database, job: ClaimedJob, worker_id: str) -> bool:
         if done.first() is None:
             return False
         await _end_attempt(s, db.dialect, job.attempt_id, "cancelled")
-        await _add_transitions(
+        await add_transitions(
             s,
-            [_transition(job.id, states.RUNNING, states.CANCELLED, "user", acknowledged=worker_id)],
+            [
+                transition_row(
+                    job.id, states.RUNNING, states.CANCELLED, "user", acknowledged=worker_id
+                )
+            ],
         )
         return True
 
@@ -373,107 +329,10 @@ async def release(db: Database, job: ClaimedJob, worker_id: str) -> bool:
         await _end_attempt(
             s, db.dialect, job.attempt_id, "cancelled", error_message="worker shut down"
         )
-        await _add_transitions(
-            s, [_transition(job.id, states.RUNNING, states.QUEUED, "system", released=worker_id)]
+        await add_transitions(
+            s, [transition_row(job.id, states.RUNNING, states.QUEUED, "system", released=worker_id)]
         )
     return True
-
-
-# --- stalled jobs -----------------------------------------------------------------------------
-
-
-async def recover_stalled(
-    db: Database, stall_timeout: float, strategy: RetryStrategy, limit: int = 100
-) -> list[str]:
-    """Find running jobs whose worker stopped heartbeating (crashed, killed, cut off) and fail
-    their lost attempt, retrying when attempts remain. Any live worker may do this; row locks
-    (PostgreSQL) and the ``worker_id`` guard make each recovery happen once."""
-    dialect = db.dialect
-    recovered: list[str] = []
-    async with db.transaction() as s:
-        await take_write_lock(s)
-        cutoff = db_ago(dialect, stall_timeout)
-        alive = select(workers_t.c.id).where(workers_t.c.last_heartbeat_at >= cutoff)
-        query = (
-            select(
-                jobs_t.c.id,
-                jobs_t.c.worker_id,
-                jobs_t.c.attempt_number,
-                jobs_t.c.max_attempts,
-            )
-            .where(
-                jobs_t.c.status == states.RUNNING,
-                or_(jobs_t.c.worker_id.is_(None), jobs_t.c.worker_id.not_in(alive)),
-            )
-            .limit(limit)
-        )
-        if dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=jobs_t)
-        stalled = (await s.execute(query)).all()
-        for row in stalled:
-            error = f"worker {row.worker_id} stopped heartbeating; attempt lost"
-            decision = strategy.decide(row.attempt_number, row.max_attempts)
-            if decision.retry:
-                next_at = decision.next_run_at(utcnow())
-                values: dict[str, Any] = {
-                    "status": states.QUEUED,
-                    "attempt_number": row.attempt_number + 1,
-                    "next_retry_at": next_at,
-                    "current_step": "retry scheduled after a lost attempt",
-                }
-                new_status = states.QUEUED
-            else:
-                values = {"status": states.FAILED, "completed_at": db_now(dialect)}
-                new_status = states.FAILED
-            done = await s.execute(
-                update(jobs_t)
-                .where(
-                    jobs_t.c.id == row.id,
-                    jobs_t.c.status == states.RUNNING,
-                    jobs_t.c.worker_id.is_(None)
-                    if row.worker_id is None
-                    else jobs_t.c.worker_id == row.worker_id,
-                )
-                .values(error_message=error, worker_id=None, **values)
-                .returning(jobs_t.c.id)
-            )
-            if done.first() is None:
-                continue
-            await s.execute(
-                update(attempts_t)
-                .where(
-                    attempts_t.c.job_id == row.id,
-                    attempts_t.c.attempt_number == row.attempt_number,
-                    attempts_t.c.status == "started",
-                )
-                .values(status="failed", ended_at=db_now(dialect), error_message=error)
-            )
-            await _add_transitions(
-                s,
-                [
-                    _transition(
-                        row.id,
-                        states.RUNNING,
-                        new_status,
-                        "system",
-                        lost_worker=row.worker_id,
-                        attempt=row.attempt_number,
-                    )
-                ],
-            )
-            recovered.append(row.id)
-        # Forget dead workers that no longer hold anything.
-        holding = select(jobs_t.c.worker_id).where(
-            jobs_t.c.status == states.RUNNING, jobs_t.c.worker_id.is_not(None)
-        )
-        await s.execute(
-            delete(workers_t).where(
-                workers_t.c.last_heartbeat_at < cutoff, workers_t.c.id.not_in(holding)
-            )
-        )
-    for job_id in recovered:
-        log.warning("jobs.stalled_job_recovered", job_id=job_id)
-    return recovered
 
 
 def json_safe(result: Any) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from typing import Any
 from vigil.core.config import Settings
 from vigil.core.db import Database
 from vigil.core.logging import get_logger
-from vigil.jobs import store, store_pg
+from vigil.jobs import liveness, store, store_pg
 from vigil.jobs.context import RunContext
 from vigil.jobs.periodic import schedule_due
 from vigil.jobs.registry import JobCancelled, PeriodicSpec, get_task, load_tasks, periodic_tasks
@@ -71,6 +71,7 @@ class Worker:
         self._cancel_seen: dict[str, float] = {}
         self._hard_cancelled: set[str] = set()
         self._listen_conn: Any = None
+        self._listen_raw: Any = None
         self._completions: list[
             tuple[store.ClaimedJob, dict[str, Any] | None, asyncio.Future[bool]]
         ] = []
@@ -94,7 +95,7 @@ class Worker:
     async def run(self, *, stop_when_idle: bool = False) -> None:
         """Run until ``stop()`` (or, with ``stop_when_idle``, until nothing is due or running)."""
         job_types = self._job_types = sorted(load_tasks())
-        await store.register_worker(self.db, self.worker_id, self.queues, self.concurrency)
+        await liveness.register_worker(self.db, self.worker_id, self.queues, self.concurrency)
         log.info(
             "jobs.worker_started",
             worker_id=self.worker_id,
@@ -106,10 +107,21 @@ class Worker:
         if self.schedule:
             side.append(asyncio.create_task(self._schedule_loop()))
         try:
+            claim_failures = 0
             while not self._stopping.is_set():
                 self._wake.clear()
                 free = self.concurrency - len(self._running)
-                claimed = await self._claim(free, job_types) if free > 0 else []
+                try:
+                    claimed = await self._claim(free, job_types) if free > 0 else []
+                    claim_failures = 0
+                except Exception as exc:
+                    # Database unreachable or restarting: keep the running jobs and try again
+                    # soon (1 s, doubling up to 30 s) instead of dying.
+                    log.error("jobs.claim_failed", worker_id=self.worker_id, error=repr(exc))
+                    claim_failures += 1
+                    if await self._sleep(min(30.0, 2.0 ** (claim_failures - 1))):
+                        break
+                    continue
                 for job in claimed:
                     self._running[job.id] = asyncio.create_task(self._execute(job))
                 if stop_when_idle and not claimed and not self._running:
@@ -136,8 +148,8 @@ class Worker:
     ) -> bool:
         if db.dialect != "postgresql":
             return await store.complete(db, job, worker_id, result)
-        # Jobs finishing together share one round trip (the claim-run-complete cycle of a busy
-        # worker then costs two statements per batch, not per job).
+        # Jobs finishing together share one round trip, which also claims their successors:
+        # a busy worker's cycle costs one statement per batch, not several per job.
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._completions.append((job, result, future))
         if self._completer is None or self._completer.done():
@@ -192,7 +204,7 @@ class Worker:
         await self._unlisten()
         await self._fast.close()
         with contextlib.suppress(Exception):
-            await store.unregister_worker(self.db, self.worker_id)
+            await liveness.unregister_worker(self.db, self.worker_id)
         log.info("jobs.worker_stopped", worker_id=self.worker_id, jobs_done=self.jobs_done)
 
     # --- LISTEN/NOTIFY (PostgreSQL) --------------------------------------------------------------
@@ -205,8 +217,24 @@ class Worker:
             raw = await conn.get_raw_connection()
             await raw.driver_connection.add_listener(NOTIFY_CHANNEL, self._on_notify)  # type: ignore[union-attr]
             self._listen_conn = conn
+            self._listen_raw = raw.driver_connection
         except Exception as exc:  # polling still works; say why wake-ups are slower
             log.warning("jobs.listen_failed", error=type(exc).__name__)
+
+    async def _ensure_listening(self) -> None:
+        """Re-subscribe after the LISTEN connection was lost (database restart)."""
+        if self.db.dialect != "postgresql":
+            return
+        raw = self._listen_raw
+        if raw is not None and not raw.is_closed():
+            return
+        if self._listen_conn is not None:
+            with contextlib.suppress(Exception):
+                await self._listen_conn.invalidate()  # never hand a dead one back to the pool
+        await self._unlisten()
+        await self._listen()
+        if self._listen_conn is not None:
+            self._wake.set()  # notifications may have been missed meanwhile
 
     async def _unlisten(self) -> None:
         if self._listen_conn is None:
@@ -217,6 +245,7 @@ class Worker:
         with contextlib.suppress(Exception):
             await self._listen_conn.close()
         self._listen_conn = None
+        self._listen_raw = None
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, queue: str) -> None:
         if self.queues is None or queue in self.queues:
@@ -303,9 +332,10 @@ class Worker:
         interval = self.settings.job_heartbeat_interval_seconds
         while True:
             try:
-                cancel_ids = await store.heartbeat(self.db, self.worker_id)
+                await self._ensure_listening()
+                cancel_ids = await liveness.heartbeat(self.db, self.worker_id)
                 self._apply_cancel_requests(cancel_ids)
-                await store.recover_stalled(
+                await liveness.recover_stalled(
                     self.db, self.settings.job_stall_timeout_seconds, self.strategy
                 )
             except Exception as exc:

@@ -22,6 +22,7 @@ from vigil.core.security import (
     find_key,
 )
 from vigil.core.session import SESSION_COOKIE, issue_session_token, verify_session_token
+from vigil.web.availability import optional_attr
 from vigil.web.render import render
 
 log = get_logger("web")
@@ -71,6 +72,25 @@ def install_sign_in_handler(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_redirect)
 
 
+async def _audit(request: Request, *, action: str, actor: str, ok: bool, ip: str) -> None:
+    """Sign-ins are not /api calls, so the audit middleware does not see them: record them in
+    the same hash-chained trail (when the audit area is installed). Never the presented key."""
+    append = optional_attr("vigil.audit.chain", "append")
+    if append is None:
+        return
+    agent = request.headers.get("user-agent")
+    async with request.app.state.db.transaction() as session:
+        await append(
+            session,
+            action=action,
+            resource_type="session",
+            actor=actor,
+            ip_address=ip if ip != "unknown" else None,
+            user_agent=agent[:500] if agent else None,
+            status="success" if ok else "failure",
+        )
+
+
 @router.get("/signin", response_class=HTMLResponse)
 async def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "signin.html", {"next": safe_next(next), "error": None})
@@ -97,6 +117,7 @@ async def sign_in(
     if key is None:
         throttle.record_failure(ip)
         log.warning("web.sign_in_failed", client_ip=ip)
+        await _audit(request, action="sign_in", actor="anonymous", ok=False, ip=ip)
         return render(
             request, "signin.html", {"next": target, "error": "That API key is not valid."}, 401
         )
@@ -111,6 +132,7 @@ async def sign_in(
         path="/",
     )
     log.info("web.signed_in", actor=key.name, client_ip=ip)
+    await _audit(request, action="sign_in", actor=key.name, ok=True, ip=ip)
     return response
 
 
