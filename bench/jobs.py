@@ -247,12 +247,14 @@ async def done_count(conn: Any, system: str, total: int) -> int:
 
 
 async def wait_done(
-    conn: Any, system: str, total: int, timeout: float
+    conn: Any, system: str, total: int, timeout: float, procs: list[subprocess.Popen[bytes]]
 ) -> tuple[float | None, float | None]:
     """Poll until ``total`` jobs are done; return (t at 10 %, t at 90 %)."""
     t10 = t90 = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if procs and all(p.poll() is not None for p in procs):
+            raise RuntimeError(f"{system}: every worker process exited (run with --verbose)")
         done = await done_count(conn, system, total)
         now = time.monotonic()
         if t10 is None and done >= total * 0.1:
@@ -289,12 +291,12 @@ async def bench_system(
                     stderr=subprocess.DEVNULL if not args.verbose else None,
                 )
             )
-        t10, t90 = await wait_done(conn, system, args.jobs, args.timeout)
+        t10, t90 = await wait_done(conn, system, args.jobs, args.timeout, procs)
         if t10 is None or t90 is None or t90 <= t10:
             jobs_per_s = float("nan")
         else:
             jobs_per_s = args.jobs * 0.8 / (t90 - t10)
-        await wait_done(conn, system, args.jobs, args.timeout)  # let the tail finish
+        await wait_done(conn, system, args.jobs, args.timeout, procs)  # let the tail finish
 
         await ENQUEUE[system](url, args.latency_jobs, True)
         deadline = time.monotonic() + 30
@@ -380,6 +382,8 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="repeat, report medians")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait per phase")
     parser.add_argument("--verbose", action="store_true", help="show worker stderr")
+    # SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the throwaway server is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     asyncio.run(main(parser.parse_args()))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    StatementError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -169,12 +170,27 @@ def _install_database_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    async def unbindable(request: Request, exc: Exception) -> JSONResponse:
+        # A value that passed validation but cannot be stored, e.g. a datetime whose UTC form
+        # falls before year 1 (0001-01-01T00:00+05:00): the input is out of range, not a crash.
+        assert isinstance(exc, StatementError)
+        if isinstance(exc.orig, OverflowError | ValueError):
+            return await out_of_range(request, exc)
+        raise exc
+
     async def dbapi(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
         if exc.connection_invalidated or isinstance(exc, InterfaceError) or _unreachable(exc):
             return await unavailable(request, exc)
         if isinstance(exc, DataError) or _OUT_OF_RANGE.search(str(exc.orig)):
             return await out_of_range(request, exc)
+        if _sqlstate(exc).startswith("22"):
+            # Data exception (class 22), e.g. a NUL character PostgreSQL text cannot hold.
+            log.info("db.data_exception", error=str(getattr(exc, "orig", exc))[:200])
+            return JSONResponse(
+                error_body("validation_error", "a value in the request cannot be stored"),
+                status_code=422,
+            )
         raise exc
 
     app.add_exception_handler(IntegrityError, integrity)
@@ -186,6 +202,7 @@ def _install_database_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
     app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(StatementError, unbindable)
 
 
 _OUT_OF_RANGE = re.compile(r"out of \w* ?range")
@@ -197,9 +214,13 @@ _OUT_OF_RANGE = re.compile(r"out of \w* ?range")
 _UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
 
 
-def _unreachable(exc: DBAPIError) -> bool:
+def _sqlstate(exc: DBAPIError) -> str:
     state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
+    return state if isinstance(state, str) else ""
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
 
 
 def _is_disk_full(exc: Exception) -> bool:

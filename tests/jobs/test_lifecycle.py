@@ -237,3 +237,40 @@ async def test_worker_survives_lost_connections(
     finally:
         worker.stop()
         await run
+
+
+async def test_bad_input_fails_at_once_without_retries(
+    db: Database, job_settings: Settings
+) -> None:
+    async with db.transaction() as s:
+        job = await enqueue(s, "retention.cleanup", {"only": ["nonsense"]}, max_attempts=3)
+    await drain(db, job_settings, queues=["maintenance"])
+    done = await _job(db, job.id)
+    assert done.status == "failed" and done.attempt_number == 1
+    assert "unknown retention sections" in (done.error_message or "")
+
+
+async def test_schedule_once_per_tick_and_skips_stale_ticks(
+    db: Database, job_settings: Settings
+) -> None:
+    from datetime import UTC, datetime
+
+    from vigil.jobs.periodic import schedule_due
+    from vigil.jobs.registry import PeriodicSpec
+
+    spec = PeriodicSpec("test.tick", "*/5 * * * *", {"k": 1})
+    at = datetime(2026, 1, 1, 12, 7, 30, tzinfo=UTC)  # latest tick 12:05
+    kw = {"max_lateness_seconds": 600.0, "now": at}
+    first = await schedule_due(db, [spec], job_settings, **kw)  # type: ignore[arg-type]
+    again = await schedule_due(db, [spec], job_settings, **kw)  # type: ignore[arg-type]
+    assert len(first) == 1 and again == []
+    job = await _job(db, first[0])
+    assert job.payload == {"k": 1, "scheduled_for": "2026-01-01T12:05:00+00:00"}
+    assert job.unique_key == "periodic:test.tick:2026-01-01T12:05:00+00:00"
+    late = await schedule_due(
+        db, [spec], job_settings, max_lateness_seconds=60.0, now=at.replace(minute=8)
+    )
+    assert late == []  # 12:05 is 3 min old, beyond the allowed lateness
+    off = PeriodicSpec("test.tick", "*/5 * * * *", {}, cron_setting="retention_cron")
+    disabled = job_settings.model_copy(update={"retention_cron": ""})
+    assert await schedule_due(db, [off], disabled, max_lateness_seconds=600.0, now=at) == []

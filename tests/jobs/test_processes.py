@@ -41,6 +41,7 @@ class WorkerProcesses:
             "VIGIL_JOB_SHUTDOWN_GRACE_SECONDS": "2",
         }
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.log = (data_dir / "workers.log").open("ab")
 
     def start(self, concurrency: int = 4) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -59,7 +60,7 @@ class WorkerProcesses:
             cwd=REPO,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,  # kept for debugging a failure: tmp_path/workers.log
         )
         self.procs.append(proc)
         return proc
@@ -88,6 +89,7 @@ def workers(database_url: str, tmp_path: Path) -> Iterator[WorkerProcesses]:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+        group.log.close()
 
 
 async def _count(db: Database, query) -> int:  # type: ignore[no-untyped-def]

@@ -167,3 +167,20 @@ async def test_huge_search_embedding_is_refused(client: httpx.AsyncClient, size:
         "/api/reid/search", content=nan, headers={"content-type": "application/json"}
     )
     assert r.status_code == 422, r.text
+
+
+async def test_datetime_that_overflows_in_utc_is_422(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: year 1 with a positive offset is before 0001-01-01 in UTC."""
+    camera = await _camera(client)
+    body = {"camera_id": camera, "started_at": "0001-01-01T08:15:49+20:52"}
+    r = await client.post("/api/ingest", json=body)
+    assert r.status_code == 422, r.text
+
+
+async def test_nul_characters_are_4xx_on_every_database(client: httpx.AsyncClient) -> None:
+    """PostgreSQL text cannot hold U+0000: it must be a 4xx, never a 500."""
+    r = await client.post("/api/cameras", json={"name": "a\u0000b"})
+    assert r.status_code in (201, 422), r.text
+    for url in ("/api/events?camera_id=a%00b", "/api/cameras/a%00b", "/api/alerts?camera_id=a%00b"):
+        r = await client.get(url)
+        assert r.status_code < 500, (url, r.text)

@@ -33,7 +33,8 @@ from vigil.migrations import upgrade
 FULL = os.environ.get("VIGIL_FUZZ_FULL") == "1"
 EXAMPLES = int(os.environ.get("VIGIL_FUZZ_EXAMPLES", "100" if FULL else "6"))
 _root = Path(tempfile.mkdtemp(prefix="vigil-fuzz-"))
-_url = f"sqlite:///{_root / 'fuzz.db'}"
+# VIGIL_FUZZ_DATABASE_URL: fuzz against another (empty) database, e.g. a PostgreSQL one.
+_url = os.environ.get("VIGIL_FUZZ_DATABASE_URL") or f"sqlite:///{_root / 'fuzz.db'}"
 _settings = load_settings(
     database_url=_url, data_dir=_root, background_tasks=False, embedded_worker=False
 )

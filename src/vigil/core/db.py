@@ -37,11 +37,12 @@ def build_engine(url: URL, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
     # Bounded waits everywhere, so a PostgreSQL outage turns into a quick 503 instead of requests
     # that hang: connecting, each statement, and waiting for a free pooled connection.
-    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_SECONDS)
+    if "poolclass" not in kwargs:  # sizing applies to the default queue pool only
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_SECONDS)
     connect_args = {
         "timeout": PG_CONNECT_TIMEOUT_SECONDS,
         "command_timeout": PG_COMMAND_TIMEOUT_SECONDS,

@@ -16,8 +16,11 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import ValidationError
+
 from vigil.core.config import Settings
 from vigil.core.db import Database
+from vigil.core.errors import InvalidInput
 from vigil.core.logging import get_logger
 from vigil.jobs import liveness, store, store_pg
 from vigil.jobs.context import RunContext
@@ -30,6 +33,8 @@ log = get_logger("jobs")
 
 # Bookkeeping writes that fail (database restarting) are tried again this many times.
 FINISH_TRIES = 5
+# Bad input does not get better by retrying: the job fails at once, with its error.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (InvalidInput, ValidationError)
 
 
 class Worker:
@@ -298,6 +303,8 @@ class Worker:
                         f"{type(exc).__name__}: {exc}",
                         traceback.format_exc(),
                         self.strategy,
+                        "worker",
+                        not isinstance(exc, PERMANENT_ERRORS),
                     )
             else:
                 await self._finish(self._complete, job, self.worker_id, result)
