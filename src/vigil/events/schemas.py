@@ -129,7 +129,7 @@ class EventRead(ReadModel):
     notes: str | None
     is_fast_path: bool
     object_types: str | None
-    # How unusual this event's activity was for its camera and hour (0–1), once learned.
+    # How unusual this event's activity was for its camera and hour (0 to 1), once learned.
     anomaly_score: float | None = None
     created_at: datetime
 

@@ -31,9 +31,7 @@ $$ LANGUAGE plpgsql""",
 AFTER INSERT OR UPDATE OR DELETE ON alert_rules
 FOR EACH STATEMENT EXECUTE FUNCTION alert_rules_bump_generation()""",
 ]
-SQLITE_BUMP = (
-    "INSERT OR REPLACE INTO alert_rules_generation (id, token) VALUES (1, lower(hex(randomblob(16))))"
-)
+SQLITE_BUMP = "INSERT OR REPLACE INTO alert_rules_generation (id, token) VALUES (1, lower(hex(randomblob(16))))"
 SQLITE_RULES_GENERATION = [
     f"CREATE TRIGGER alert_rules_generation_{op_name} AFTER {op_name.upper()} ON alert_rules "
     f"BEGIN {SQLITE_BUMP}; END"
@@ -48,7 +46,11 @@ def upgrade() -> None:
         sa.Column("token", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_rules_generation")),
     )
-    for statement in PG_RULES_GENERATION if op.get_bind().dialect.name == "postgresql" else SQLITE_RULES_GENERATION:
+    for statement in (
+        PG_RULES_GENERATION
+        if op.get_bind().dialect.name == "postgresql"
+        else SQLITE_RULES_GENERATION
+    ):
         op.execute(statement)
     op.create_table(
         "notification_channels",
