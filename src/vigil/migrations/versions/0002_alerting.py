@@ -1,7 +1,7 @@
 """alerting: notification channels and delivery attempts
 
 Revision ID: 0002_alerting
-Revises: 0001_initial
+Revises: 0002_jobs
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_alerting"
-down_revision: str | Sequence[str] | None = "0001_initial"
+down_revision: str | Sequence[str] | None = "0002_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """api keys stored in the database (hashed)
 
 Revision ID: 0002_keys
-Revises: 0001_initial
+Revises: 0002_scene
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_keys"
-down_revision: str | Sequence[str] | None = "0001_initial"
+down_revision: str | Sequence[str] | None = "0002_scene"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """monitoring: GPU identity on gpu_stats so multi-GPU history can be told apart
 
 Revision ID: 0002_monitoring
-Revises: 0001_initial
+Revises: 0002_alerting
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_monitoring"
-down_revision: str | Sequence[str] | None = "0001_initial"
+down_revision: str | Sequence[str] | None = "0002_alerting"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

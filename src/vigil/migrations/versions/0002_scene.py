@@ -2,7 +2,7 @@
 event anomaly score, compact re-ID vectors
 
 Revision ID: 0002_scene
-Revises: 0001_initial
+Revises: 0002_monitoring
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0002_scene"
-down_revision: str | Sequence[str] | None = "0001_initial"
+down_revision: str | Sequence[str] | None = "0002_monitoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

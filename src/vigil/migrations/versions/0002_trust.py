@@ -1,7 +1,7 @@
 """trust: audit hash chain + append-only trigger, retention anchor, feedback score, calibration
 
 Revision ID: 0002_trust
-Revises: 0001_initial
+Revises: 0002_keys
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_trust"
-down_revision: str | Sequence[str] | None = "0001_initial"
+down_revision: str | Sequence[str] | None = "0002_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
