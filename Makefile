@@ -54,7 +54,7 @@ faults: install
 
 ## Debian's chromium for the dashboard's browser tests (CI runs as root).
 chromium:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 ## Save a PNG of every dashboard page to docs/screenshots/ (demo data in a throwaway database).
 screenshots: install chromium

@@ -40,6 +40,7 @@ PAGES = (
     "/audit",
     "/audit/_verify",
     "/quality?days=30",
+    "/quality/_body?days=30",
 )
 
 

@@ -65,6 +65,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     live: dict[str, set[str]] = field(default_factory=dict)  # server -> alert ids it streamed
     live_reconnects: dict[str, list[int]] = field(default_factory=dict)
+    live_resyncs: dict[str, list[int]] = field(default_factory=dict)
     listeners: list[asyncio.Task[None]] = field(default_factory=list)
     missed_live: int = 0
 
@@ -150,9 +151,25 @@ async def setup(client: httpx.AsyncClient, receiver_url: str) -> list[str]:
     return cameras
 
 
-async def listen(url: str, seen: set[str], ready: asyncio.Event, reconnects: list[int]) -> None:
+async def all_alert_ids(client: httpx.AsyncClient) -> set[str]:
+    ids: set[str] = set()
+    offset = 0
+    while True:
+        r = await client.get("/api/alerts", params={"limit": 1000, "offset": offset})
+        r.raise_for_status()
+        page = r.json()
+        ids.update(str(a["id"]) for a in page["items"])
+        if not page["has_more"]:
+            return ids
+        offset += len(page["items"])
+
+
+async def listen(
+    url: str, seen: set[str], ready: asyncio.Event, reconnects: list[int], resyncs: list[int]
+) -> None:
     """Collect the alert ids announced on one server's live stream (SSE). Like a browser's
-    EventSource it reconnects when the stream ends or breaks (counted in ``reconnects``)."""
+    EventSource it reconnects when the stream ends or breaks (counted in ``reconnects``); like
+    the dashboard it refetches the alert list on ``event: resync`` (counted in ``resyncs``)."""
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10, read=None)) as client:
         while True:
             try:
@@ -165,6 +182,11 @@ async def listen(url: str, seen: set[str], ready: asyncio.Event, reconnects: lis
                         elif line.startswith("data: ") and event == "alert.created":
                             with contextlib.suppress(ValueError):
                                 seen.add(str(json.loads(line[6:]).get("id")))
+                        elif line.startswith("data: ") and event == "resync":
+                            # The server's LISTEN connection was down: refetch, as the
+                            # dashboard does; everything after this must arrive live again.
+                            resyncs[0] += 1
+                            seen.update(await all_alert_ids(client))
             except httpx.HTTPError:
                 pass
             reconnects[0] += 1
@@ -195,7 +217,10 @@ async def run_load(
             seen: set[str] = set()
             result.live[proc.name] = seen
             reconnects = result.live_reconnects.setdefault(proc.name, [0])
-            listeners.append(asyncio.create_task(listen(proc.url, seen, ready, reconnects)))
+            resyncs = result.live_resyncs.setdefault(proc.name, [0])
+            listeners.append(
+                asyncio.create_task(listen(proc.url, seen, ready, reconnects, resyncs))
+            )
             await asyncio.wait_for(ready.wait(), 10)
         cameras = await setup(clients[0], target.receiver.url)
         total = min(max_requests, int(duration * rate))
@@ -316,6 +341,8 @@ async def verify(target: Target, result: Result, settle_timeout: float) -> None:
             result.notes.append(
                 f"{server} stream reconnected {result.live_reconnects[server][0]} times"
             )
+        if result.live_resyncs.get(server, [0])[0]:
+            result.notes.append(f"{server} stream resynced {result.live_resyncs[server][0]} times")
     duplicates = sum(1 for a in all_alerts if delivered.get(a, 0) > 1)
     if duplicates:
         result.notes.append(f"{duplicates} alerts delivered more than once (at-least-once)")

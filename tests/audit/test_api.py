@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import text
 
 from vigil.audit.chain import append
 from vigil.core.db import Database
@@ -80,3 +82,47 @@ async def test_inverted_time_range_is_refused(client: httpx.AsyncClient) -> None
     for path in ("/api/audit", "/api/audit/export"):
         r = await client.get(path, params=bad)
         assert r.status_code == 422, path
+
+
+async def test_export_refuses_nul_before_streaming(client: httpx.AsyncClient, db: Database) -> None:
+    """PostgreSQL text cannot hold NUL: the query would fail after the 200 was sent. The filter
+    is refused up front, with the JSON error shape, on both databases."""
+    await _seed(db, datetime.now(UTC))
+    for fmt in ("csv", "json"):
+        r = await client.get("/api/audit/export", params={"format": fmt, "action": "camera\x00x"})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "validation_error" and "NUL" in r.json()["detail"]
+    r = await client.get("/api/audit", params={"actor": "al\x00ice"})
+    assert r.status_code == 422 and r.json()["error"] == "validation_error"
+
+
+async def test_export_database_error_is_503_before_streaming(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """The first batch is read before the response starts: a database that cannot answer gives
+    a clean 503 instead of a 200 cut short."""
+    await _seed(db, datetime.now(UTC))
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE audit_logs RENAME TO audit_logs_away"))
+    try:
+        r = await client.get("/api/audit/export", params={"format": "csv"})
+        assert r.status_code == 503, r.text
+        assert r.json()["error"] == "unavailable"
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_logs_away RENAME TO audit_logs"))
+    assert len((await client.get("/api/audit/export?format=json")).json()) == 4
+
+
+async def test_export_streams_across_batches(client: httpx.AsyncClient, db: Database) -> None:
+    from vigil.audit.service import AuditFilter, start_export
+
+    await _seed(db, datetime.now(UTC))
+    for size in (1, 3, 4, 10):
+        chunks = [c async for c in await start_export(db, AuditFilter(), "json", batch_size=size)]
+        assert [e["actor"] for e in json.loads("".join(chunks))] == [
+            "alice",
+            "alice",
+            "bob",
+            "carol",
+        ]

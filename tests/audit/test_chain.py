@@ -117,7 +117,12 @@ async def test_cli_verify_reports_tampering(
     assert exported.exit_code == 0
     assert [e["resource_id"] for e in json.loads(exported.stdout)] == ["cam0", "cam1", "cam2"]
     await _tamper(db, "UPDATE audit_logs SET details = NULL WHERE id = 2")
-    bad = await _run_cli(runner, ["audit", "verify"])
+    # The first verify checkpointed entry 3: a routine check does not re-hash entry 2 (an
+    # in-place edit before the checkpoint) and says so; --full re-hashes it and fails.
+    routine = await _run_cli(runner, ["audit", "verify"])
+    assert routine.exit_code == 0, routine.output
+    assert "checkpoint #3" in routine.output and "--full" in routine.output
+    bad = await _run_cli(runner, ["audit", "verify", "--full"])
     assert bad.exit_code == 1
     assert "entry 2" in bad.output
 

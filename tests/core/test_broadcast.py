@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
+from bench.deployment import RestartablePostgres
 from sqlalchemy import text
 
-from vigil.core.broadcast import Broadcaster
+from vigil.core.broadcast import RESYNC, Broadcaster
 from vigil.core.config import to_async_url
 from vigil.core.db import Database
+from vigil.core.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -80,3 +83,94 @@ async def test_slow_subscriber_does_not_block(db: Database) -> None:
             assert (await slow.get(5))["i"] == 0
     finally:
         await broadcaster.close()
+
+
+@pytest.fixture
+def own_postgres(backend: str) -> Iterator[RestartablePostgres]:
+    """A PostgreSQL server of this test's own, so it can be crash-stopped and started again."""
+    if backend != "postgresql":
+        pytest.skip("LISTEN reconnection is PostgreSQL-only")
+    server = RestartablePostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_subscriber_survives_postgres_restart(own_postgres: RestartablePostgres) -> None:
+    """A subscriber that was listening before a crash-restart hears ``RESYNC`` once the LISTEN
+    connection is back, then every message published afterwards, without resubscribing."""
+    db = Database(to_async_url(own_postgres.url()))
+    # A long health interval: the crash must be noticed through the termination callback alone.
+    broadcaster = Broadcaster(db, health_interval=60)
+    try:
+        async with (
+            broadcaster.subscribe("test.restart") as sub,
+            broadcaster.subscribe("test.other") as other,
+        ):
+            await broadcaster.publish("test.restart", {"n": 1})
+            assert await sub.get(5) == {"n": 1}
+
+            await asyncio.to_thread(own_postgres.halt, "immediate")
+            for _ in range(50):  # noticed at once, not at the next health check
+                if not broadcaster.connected:
+                    break
+                await asyncio.sleep(0.1)
+            assert not broadcaster.connected
+            await asyncio.to_thread(own_postgres.resume)
+
+            # No new subscriber arrives: the broadcaster reconnects by itself.
+            assert await sub.get(15) == RESYNC
+            assert await other.get(5) == RESYNC
+            assert broadcaster.connected and broadcaster.reconnects == 1
+            await db.engine.dispose()  # the pool's connections died with the server
+            await broadcaster.publish("test.restart", {"n": 2})
+            assert await sub.get(5) == {"n": 2}
+            # Every channel was LISTENed again, not only the first one.
+            async with db.transaction() as session:
+                await broadcaster.publish("test.other", {"n": 3}, session)
+            assert await other.get(5) == {"n": 3}
+            await _nothing(sub)
+    finally:
+        await broadcaster.close()
+        await db.dispose()
+
+
+async def test_health_check_replaces_a_dead_connection(db: Database, backend: str) -> None:
+    """A LISTEN connection killed behind our back (here: ``pg_terminate_backend``, which the
+    termination callback also sees) is replaced, and the subscriber keeps hearing messages."""
+    if backend != "postgresql":
+        pytest.skip("LISTEN reconnection is PostgreSQL-only")
+    broadcaster = Broadcaster(db, health_interval=0.2)
+    try:
+        async with broadcaster.subscribe("test.killed") as sub:
+            pid = broadcaster._conn.get_server_pid()
+            async with db.transaction() as session:
+                await session.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            assert await sub.get(10) == RESYNC
+            await broadcaster.publish("test.killed", {"n": 1})
+            assert await sub.get(5) == {"n": 1}
+    finally:
+        await broadcaster.close()
+
+
+async def test_subscribe_while_database_down_is_503_and_leaves_no_queue(
+    own_postgres: RestartablePostgres,
+) -> None:
+    db = Database(to_async_url(own_postgres.url()))
+    broadcaster = Broadcaster(db)
+    try:
+        await asyncio.to_thread(own_postgres.halt, "immediate")
+        try:
+            sub = broadcaster.subscribe("test.down")
+            with pytest.raises(ServiceUnavailable):
+                await sub.start()
+            assert not broadcaster._queues.get("test.down")
+        finally:
+            await asyncio.to_thread(own_postgres.resume)
+        async with broadcaster.subscribe("test.down") as sub:
+            await broadcaster.publish("test.down", {"n": 1})
+            assert await sub.get(5) == {"n": 1}
+    finally:
+        await broadcaster.close()
+        await db.dispose()

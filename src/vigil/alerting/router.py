@@ -107,7 +107,9 @@ async def test_rule(
 )
 async def stream_alerts(request: Request) -> StreamingResponse:
     """Server-Sent Events: ``alert.created`` and ``alert.updated`` as they commit, from every
-    Vigil process sharing the database (PostgreSQL LISTEN/NOTIFY; in-process on SQLite)."""
+    Vigil process sharing the database (PostgreSQL LISTEN/NOTIFY; in-process on SQLite), and
+    ``resync`` after this server's LISTEN connection was lost and re-established (a database
+    restart): changes made meanwhile were not streamed, so refetch the list."""
     subscription = get_broadcaster(request.app).subscribe(ALERTS_CHANNEL)
     await subscription.start()
 

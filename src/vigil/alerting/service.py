@@ -15,9 +15,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.alerting.engine import Decision, EventFacts, RuleView, evaluate
@@ -46,6 +47,18 @@ def lock_key(dedup_key: str, rule_id: uuid.UUID) -> int:
     """A signed 64-bit advisory-lock key for one (dedup key, rule) pair."""
     digest = hashlib.sha256(f"vigil.alert:{rule_id}:{dedup_key}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@cache
+def _lock_statement(n: int) -> TextClause:
+    """``SELECT pg_advisory_xact_lock(:k0), ..., pg_advisory_xact_lock(:kN)``: all of an event's
+    dedup locks in one round trip. A target list is evaluated left to right, so the locks are
+    still taken one after another in the (sorted) order of the parameters."""
+    return text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(n)))
+
+
+def _lock_params(keys: list[int]) -> dict[str, int]:
+    return {f"k{i}": key for i, key in enumerate(keys)}
 
 
 def _parse(rule: RuleView | AlertRule) -> _ParsedRule:
@@ -214,8 +227,8 @@ async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str,
             keys = sorted(
                 {lock_key(d.dedup_key or "", r.id) for r, d in fired if r.cooldown_seconds}
             )
-            for key in keys:
-                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            if keys:
+                await session.execute(_lock_statement(len(keys)), _lock_params(keys))
         cooling = await _cooling(session, fired)
         new: list[Alert] = []
         for rule, decision in fired:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -24,6 +25,8 @@ EXTRA_SECRET_COLUMNS = frozenset({"digest", "key_hash", "secret_hash", "password
 _IGNORED = (AuditLog, AuditChainAnchor)
 
 
+# Runs for every captured value; column names are few, JSON keys bounded by the LRU size.
+@lru_cache(maxsize=4096)
 def _is_secret(name: str) -> bool:
     lowered = name.lower()
     return (
@@ -70,8 +73,16 @@ def _identity(obj: Any) -> str | None:
     return ",".join(str(k) for k in key)
 
 
-def _columns(obj: Any) -> list[str]:
-    return [attr.key for attr in inspect(obj).mapper.column_attrs]
+# mapper -> its column attribute names, filled on first use (mappers are fixed once configured).
+_MAPPER_COLUMNS: dict[Any, tuple[str, ...]] = {}
+
+
+def _columns(obj: Any) -> tuple[str, ...]:
+    mapper = inspect(obj).mapper
+    names = _MAPPER_COLUMNS.get(mapper)
+    if names is None:
+        names = _MAPPER_COLUMNS[mapper] = tuple(attr.key for attr in mapper.column_attrs)
+    return names
 
 
 def _value(name: str, value: Any) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vigil.core.db import SQLITE_BEGIN_OPTION
 from vigil.models import AuditChainAnchor, AuditLog
 
 # pg_advisory_xact_lock key for chain appends ("VIGILAUD" as an int64).
@@ -68,9 +69,13 @@ async def _lock_chain(session: AsyncSession) -> None:
     if _dialect(session) == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     else:
-        # Take SQLite's write lock before reading the head (a no-op when the transaction began
-        # IMMEDIATE, as Vigil's write transactions do), so a DEFERRED transaction that has not
-        # written yet cannot read a head another writer is about to replace.
+        # Take SQLite's write lock before reading the head, so a DEFERRED transaction that has
+        # not written yet cannot read a head another writer is about to replace. A transaction
+        # that began IMMEDIATE (Vigil's write transactions, every request that writes) already
+        # holds it: skip the statement there.
+        options = (await session.connection()).sync_connection.get_execution_options()  # type: ignore[union-attr]
+        if options.get(SQLITE_BEGIN_OPTION, "IMMEDIATE") == "IMMEDIATE":
+            return
         await session.execute(
             update(AuditChainAnchor).where(AuditChainAnchor.id == -1).values(deleted_count=0)
         )

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.audit import service
-from vigil.audit.chain import VerifyResult
 from vigil.audit.service import AuditFilter
+from vigil.audit.verification import ChainCheck
 from vigil.core.config import Settings
 from vigil.core.db import Database
 from vigil.models import AuditLog
@@ -77,21 +77,41 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-async def _verify(settings: Settings) -> VerifyResult:
+async def _verify(settings: Settings, full: bool) -> ChainCheck:
     db = Database.from_settings(settings)
     try:
-        async with db.read_sessionmaker() as session:
-            return await service.verify_chain(session)
+        return await service.check_chain(db, full=full)
     finally:
         await db.dispose()
 
 
 @app.command()
-def verify() -> None:
-    """Re-hash the chain; exit 1 and name the first broken or missing link if it was tampered."""
-    result = asyncio.run(_verify(_settings()))
+def verify(
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Re-hash every entry, not only those after the last verified checkpoint "
+        "(also finds entries edited in place before it).",
+    ),
+) -> None:
+    """Verify the chain; exit 1 and name the first broken or missing link if it was tampered.
+    Routine checks re-hash the entries after the last verified checkpoint; --full all of them."""
+    result = asyncio.run(_verify(_settings(), full))
     if result.ok:
-        out.print(f"[green]ok[/green]: {result.checked} entries, chain intact")
+        if result.full:
+            out.print(f"[green]ok[/green]: {result.checked} entries, chain intact (full re-hash)")
+        else:
+            last_full = (
+                result.last_full_at.isoformat(timespec="seconds")
+                if result.last_full_at
+                else "never"
+            )
+            out.print(
+                f"[green]ok[/green]: {result.checked} new entries re-hashed after checkpoint "
+                f"#{result.checkpoint_id}, chain intact; entries up to the checkpoint were "
+                f"checked for deletion and rewriting, not re-hashed (last full re-hash: "
+                f"{last_full}; run with --full to re-hash them)"
+            )
         return
     where = f"entry {result.first_bad_id}" if result.first_bad_id is not None else "chain"
     err.print(

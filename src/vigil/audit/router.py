@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ from vigil.audit import service
 from vigil.audit.schemas import AuditLogRead, AuditStats, AuditStatus, VerifyRead
 from vigil.audit.service import AuditFilter
 from vigil.core.db import DatabaseDep, SessionDep
-from vigil.core.errors import InvalidInput, responses
+from vigil.core.errors import responses
 from vigil.core.schemas import Page
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -60,10 +59,15 @@ async def audit_stats(session: SessionDep) -> AuditStats:
     return AuditStats.model_validate(await service.stats(session))
 
 
-@router.get("/verify", response_model=VerifyRead)
-async def verify_audit_chain(session: SessionDep) -> VerifyRead:
-    """Re-hash the whole chain; report the first edited row or broken link."""
-    return VerifyRead.model_validate((await service.verify_chain(session)).as_dict())
+@router.get("/verify", response_model=VerifyRead, responses=responses(503))
+async def verify_audit_chain(
+    database: DatabaseDep,
+    full: bool = Query(False, description="re-hash every row, not only those after the checkpoint"),
+) -> VerifyRead:
+    """Verify the hash chain; report the first edited row or broken link. Routine checks
+    re-hash the rows after the last verified checkpoint (and re-check the checkpoint itself);
+    ``full=true`` re-hashes every row, which also finds in-place edits before the checkpoint."""
+    return VerifyRead.model_validate((await service.check_chain(database, full=full)).as_dict())
 
 
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -74,7 +78,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
         },
     },
-    **responses(422),
+    **responses(422, 503),
 }
 
 
@@ -92,18 +96,11 @@ async def export_audit_logs(
 ) -> StreamingResponse:
     """The filtered trail as CSV or a JSON array, in chain (id) order, streamed in batches."""
     filters = _filters(action, resource_type, resource_id, actor, status, since, until)
-    if filters.since and filters.until and filters.since > filters.until:
-        raise InvalidInput("since is after until")
-
-    async def chunks() -> AsyncIterator[str]:
-        # Its own read-only session: the response outlives the request's dependencies.
-        async with database.read_sessionmaker() as session:
-            async for chunk in service.iter_export(session, filters, format):
-                yield chunk
-
+    # Validates and reads the first batch now: errors become 422/503 before the 200 is sent.
+    chunks = await service.start_export(database, filters, format)
     media = "text/csv" if format == "csv" else "application/json"
     return StreamingResponse(
-        chunks(),
+        chunks,
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="audit.{format}"'},
     )

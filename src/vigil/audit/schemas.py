@@ -42,7 +42,16 @@ class AuditStats(BaseModel):
 
 class VerifyRead(BaseModel):
     ok: bool
+    # Rows re-hashed by this check (routine checks: only those after the checkpoint).
     checked: int
     first_bad_id: int | None
     problem: str | None
     anchor_id: int | None
+    # True when every row was re-hashed; False for a routine check from the checkpoint.
+    full: bool = True
+    # The checkpointed row a routine check started after (null for a full check).
+    checkpoint_id: int | None = None
+    # The newest row known intact after this check.
+    verified_through: int | None = None
+    # When a full re-hash last passed (null: never).
+    last_full_at: datetime | None = None

@@ -11,10 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vigil.audit.chain import VerifyResult, prune, verify
-from vigil.core.errors import InvalidInput, NotFound
+from vigil.audit import verification
+from vigil.audit.chain import prune
+from vigil.audit.verification import ChainCheck
+from vigil.core.db import Database
+from vigil.core.errors import InvalidInput, NotFound, ServiceUnavailable
+from vigil.core.logging import get_logger
 from vigil.models import AuditLog
 
 EXPORT_COLUMNS = (
@@ -32,6 +37,7 @@ EXPORT_COLUMNS = (
     "row_hash",
 )
 TOP_ACTORS = 10
+log = get_logger("audit")
 RECENT_WINDOW = timedelta(days=7)
 
 
@@ -45,9 +51,18 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def validate(self) -> None:
+        """Refuse what no database can compare: PostgreSQL text cannot hold NUL, and would
+        fail the query (mid-stream, for an export) instead of matching nothing."""
         if self.since and self.until and self.since > self.until:
             raise InvalidInput("since is after until")
+        for name in ("action", "resource_type", "resource_id", "actor", "status"):
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                raise InvalidInput(f"{name} must not contain NUL characters")
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        self.validate()
         for column, value in (
             (AuditLog.action, self.action),
             (AuditLog.resource_type, self.resource_type),
@@ -121,13 +136,30 @@ def _export_row(row: AuditLog) -> dict[str, Any]:
     return data
 
 
-async def iter_export(
-    session: AsyncSession, filters: AuditFilter, fmt: str, batch_size: int = 500
-) -> AsyncIterator[str]:
-    """CSV, or a JSON array, in chunks, oldest first, read in id-ordered batches (bounded
-    memory)."""
+async def _export_batch(
+    session: AsyncSession, filters: AuditFilter, after_id: int, batch_size: int
+) -> list[AuditLog]:
+    query = filters.apply(select(AuditLog)).where(AuditLog.id > after_id)
+    return list((await session.scalars(query.order_by(AuditLog.id).limit(batch_size))).all())
+
+
+def _check_format(fmt: str) -> None:
     if fmt not in ("csv", "json"):
         raise InvalidInput("format must be csv or json")
+
+
+async def iter_export(
+    session: AsyncSession,
+    filters: AuditFilter,
+    fmt: str,
+    batch_size: int = 500,
+    *,
+    first_batch: list[AuditLog] | None = None,
+) -> AsyncIterator[str]:
+    """CSV, or a JSON array, in chunks, oldest first, read in id-ordered batches (bounded
+    memory). ``first_batch``: rows already read (by ``start_export``), continued from."""
+    _check_format(fmt)
+    filters.validate()
     last_id = 0
     if fmt == "csv":
         buffer = io.StringIO()
@@ -136,19 +168,12 @@ async def iter_export(
     else:
         yield "["
     first = True
+    rows = first_batch
     while True:
-        rows = (
-            await session.scalars(
-                filters.apply(select(AuditLog))
-                .where(AuditLog.id > last_id)
-                .order_by(AuditLog.id)
-                .limit(batch_size)
-            )
-        ).all()
+        if rows is None:
+            rows = await _export_batch(session, filters, last_id, batch_size)
         if not rows:
-            if fmt == "json":
-                yield "]\n"
-            return
+            break
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in rows:
@@ -161,10 +186,46 @@ async def iter_export(
                 first = False
             last_id = row.id
         yield buffer.getvalue()
+        # A short batch is the last one: no query for an empty one.
+        rows = [] if len(rows) < batch_size else None
+    if fmt == "json":
+        yield "]\n"
 
 
-async def verify_chain(session: AsyncSession) -> VerifyResult:
-    return await verify(session)
+async def start_export(
+    database: Database, filters: AuditFilter, fmt: str, batch_size: int = 500
+) -> AsyncIterator[str]:
+    """Validate and run the first query *before* a response starts, so bad input is a clean 422
+    and an unreadable database a clean 503 (once streaming has begun, the status is sent and an
+    error can only cut the body short). The stream reads the rest from its own read-only
+    session: it outlives the request's dependencies."""
+    _check_format(fmt)
+    filters.validate()
+    try:
+        async with database.read_sessionmaker() as session:
+            first = await _export_batch(session, filters, 0, batch_size)
+    except DBAPIError as exc:
+        if isinstance(exc, DataError):
+            raise InvalidInput("a filter value cannot be compared by the database") from exc
+        log.warning("audit.export_unavailable", error=str(exc.orig)[:200])
+        raise ServiceUnavailable("the audit trail cannot be read now; retry shortly") from exc
+
+    async def stream() -> AsyncIterator[str]:
+        async with database.read_sessionmaker() as session:
+            async for chunk in iter_export(session, filters, fmt, batch_size, first_batch=first):
+                yield chunk
+
+    return stream()
+
+
+async def verify_chain(session: AsyncSession, *, full: bool = False) -> ChainCheck:
+    """Read-only check: from the verified checkpoint (routine) or every row (``full``)."""
+    return await verification.verify_chain(session, full=full)
+
+
+async def check_chain(database: Database, *, full: bool = False) -> ChainCheck:
+    """Verify, then move the checkpoint forward (its own short write transaction)."""
+    return await verification.check_chain(database, full=full)
 
 
 async def apply_retention(session: AsyncSession, days: int, now: datetime | None = None) -> int:

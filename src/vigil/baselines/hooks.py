@@ -16,11 +16,12 @@ async def on_event_ingested(session: AsyncSession, ingested: IngestedEvent) -> N
     event, settings = ingested.event, ingested.settings
     times = [d.detected_at for d in ingested.detections] or [event.started_at]
     clock = max(times)
-    await close_slots(session, event.camera_id, clock, settings)
+    # Locked once for both steps: the lock is held to the end of the transaction anyway.
+    config = await lock_config(session, event.camera_id)
+    await close_slots(session, event.camera_id, clock, settings, config=config)
     if not ingested.detections:
         ingested.results["anomaly"] = None
         return
-    config = await lock_config(session, event.camera_id)
     classes = {d.object_type for d in ingested.detections if d.object_type}
     result = await score_slot(session, event.camera_id, clock, classes, settings, config)
     event.anomaly_score = result["score"]

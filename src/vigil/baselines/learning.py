@@ -38,17 +38,24 @@ def dialect_insert(session: AsyncSession) -> Any:
 
 
 async def lock_config(session: AsyncSession, camera_id: str) -> BaselineConfig:
-    """The camera's config/state row, created if missing, locked for this transaction."""
-    insert = dialect_insert(session)
-    await session.execute(
-        insert(BaselineConfig).values(camera_id=camera_id).on_conflict_do_nothing()
-    )
-    row = await session.scalar(
+    """The camera's config/state row, created if missing, locked for this transaction.
+
+    The row almost always exists, so it is locked first and the INSERT ... ON CONFLICT DO NOTHING
+    (safe against a concurrent creator) runs only when the lock found nothing: one statement per
+    ingest instead of two."""
+    query = (
         select(BaselineConfig)
         .where(BaselineConfig.camera_id == camera_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    row = await session.scalar(query)
+    if row is None:
+        insert = dialect_insert(session)
+        await session.execute(
+            insert(BaselineConfig).values(camera_id=camera_id).on_conflict_do_nothing()
+        )
+        row = await session.scalar(query)
     assert row is not None
     return row
 
@@ -178,15 +185,22 @@ class _CameraBaselines:
 
 
 async def close_slots(
-    session: AsyncSession, camera_id: str, clock: datetime, settings: Settings
+    session: AsyncSession,
+    camera_id: str,
+    clock: datetime,
+    settings: Settings,
+    *,
+    config: BaselineConfig | None = None,
 ) -> int:
     """Fold every slot of the camera that ended at least the grace period before ``clock``.
     Returns the number of slots folded. ``clock`` is capped at the current time, so a producer's
-    wrong (future) timestamp cannot fold hours that have not happened."""
+    wrong (future) timestamp cannot fold hours that have not happened. ``config`` is the camera's
+    row if the caller already locked it in this transaction (see ``lock_config``)."""
     tz = zone(settings.baseline_timezone)
     clock = min(clock, datetime.now(UTC))
     through = slot_start(clock - timedelta(seconds=settings.baseline_close_grace_seconds), tz)
-    config = await lock_config(session, camera_id)
+    if config is None:
+        config = await lock_config(session, camera_id)
     if config.observed_through is None:
         first = await _first_detection_at(session, camera_id)
         if first is None:

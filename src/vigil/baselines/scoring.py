@@ -20,11 +20,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vigil.baselines.learning import dialect_insert, slot_counts
+from vigil.baselines.learning import dialect_insert
 from vigil.baselines.slots import HOUR, slot_key, slot_start, zone
 from vigil.baselines.stats import score_from_tail, upper_tail
 from vigil.core.config import Settings
-from vigil.models import ActivityBaseline, BaselineAnomaly, BaselineConfig, ClassBaseline
+from vigil.models import (
+    ActivityBaseline,
+    BaselineAnomaly,
+    BaselineConfig,
+    ClassBaseline,
+    Detection,
+)
 
 
 def effective_config(config: BaselineConfig | None, settings: Settings) -> tuple[float, int]:
@@ -68,18 +74,33 @@ async def score_slot(
     start = slot_start(moment, tz)
     hour, weekday = slot_key(start, tz)
     threshold, min_samples = effective_config(config, settings)
-    counts: Counter[str | None] = (
-        await slot_counts(session, camera_id, start, start + HOUR, settings)
-    ).get(start, Counter())
+    # One slot: the database counts per class (a handful of rows) rather than returning every
+    # detection of the hour, which grew with the hour's traffic on every ingest.
+    counted = await session.execute(
+        select(Detection.object_type, func.count())
+        .where(
+            Detection.camera_id == camera_id,
+            Detection.detected_at >= start,
+            Detection.detected_at < start + HOUR,
+        )
+        .group_by(Detection.object_type)
+    )
+    counts: Counter[str | None] = Counter({cls: int(n) for cls, n in counted.all()})
     components: list[dict[str, Any]] = []
 
-    activity = await session.scalar(
-        select(ActivityBaseline).where(
-            ActivityBaseline.camera_id == camera_id,
-            ActivityBaseline.hour == hour,
-            ActivityBaseline.day_of_week == weekday,
+    # The hour's rows of every weekday (at most 7) in one query: this weekday's is the activity
+    # row, and their sample counts add up to the slots watched at this hour (the rate floor).
+    hour_rows = (
+        await session.execute(
+            select(
+                ActivityBaseline.day_of_week,
+                ActivityBaseline.avg_count,
+                ActivityBaseline.count_variance,
+                ActivityBaseline.sample_count,
+            ).where(ActivityBaseline.camera_id == camera_id, ActivityBaseline.hour == hour)
         )
-    )
+    ).all()
+    activity = next((r for r in hour_rows if r.day_of_week == weekday), None)
     if activity is not None and activity.sample_count >= min_samples:
         components.append(
             _component(
@@ -102,11 +123,7 @@ async def score_slot(
                 )
             )
         }
-        days = await session.scalar(
-            select(func.coalesce(func.sum(ActivityBaseline.sample_count), 0)).where(
-                ActivityBaseline.camera_id == camera_id, ActivityBaseline.hour == hour
-            )
-        )
+        days = sum(r.sample_count for r in hour_rows)
         for cls in sorted(classes):
             row = rows.get(cls)
             if row is not None and row.sample_count >= min_samples:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.cameras.service import get_camera, touch_camera
@@ -102,7 +102,13 @@ def _object_types(detections: Sequence[Detection]) -> str | None:
 
 
 async def _new_event(
-    session: AsyncSession, camera_id: str, data: EventFields, settings: Settings
+    session: AsyncSession,
+    camera_id: str,
+    data: EventFields,
+    settings: Settings,
+    detections: Sequence[Detection] = (),
+    *,
+    flush: bool = True,
 ) -> Event:
     event = Event(
         camera_id=camera_id,
@@ -116,16 +122,20 @@ async def _new_event(
         llm_prompt=data.llm_prompt,
         is_fast_path=data.is_fast_path,
         clip_path=data.clip_path,
+        # Known before the INSERT, so it is part of it (not a second UPDATE after linking).
+        object_types=_object_types(detections),
     )
     session.add(event)
-    await session.flush()
+    if flush:
+        await session.flush()
     return event
 
 
 async def _link(session: AsyncSession, event: Event, detections: Sequence[Detection]) -> None:
-    for detection in detections:
-        session.add(EventDetection(event_id=event.id, detection_id=detection.id))
-    event.object_types = _object_types(detections)
+    session.add_all(EventDetection(event_id=event.id, detection_id=d.id) for d in detections)
+    object_types = _object_types(detections)
+    if event.object_types != object_types:
+        event.object_types = object_types
     await session.flush()
 
 
@@ -134,7 +144,10 @@ async def _finish(
 ) -> dict[str, Any]:
     results = await run_ingest_pipeline(session, IngestedEvent(event, detections, settings))
     await session.flush()
-    await session.refresh(event)
+    # Server defaults come back with the INSERT (RETURNING); reload only what a flush expired,
+    # instead of re-reading the whole row on every ingest.
+    if inspect(event).expired_attributes:
+        await session.refresh(event)
     return results
 
 
@@ -156,7 +169,7 @@ async def create_event(
         if foreign:
             raise InvalidInput(f"detections {foreign} belong to another camera")
         detections = [by_id[i] for i in ids]
-    event = await _new_event(session, camera.id, data, settings)
+    event = await _new_event(session, camera.id, data, settings, detections)
     await _link(session, event, detections)
     await touch_camera(session, camera, data.ended_at or data.started_at)
     results = await _finish(session, event, detections, settings)
@@ -183,13 +196,14 @@ async def ingest(
         row.detected_at = item.detected_at or data.started_at
         session.add(row)
         detections.append(row)
+    # The event does not depend on the detections' ids: both INSERTs go in one flush.
+    event = await _new_event(session, camera.id, data, settings, detections, flush=False)
     await session.flush()
     for item, row in zip(data.detections, detections, strict=True):
         if item.enrichment is not None:
             await add_enrichment(
                 session, row.id, item.enrichment, reid_dimension=settings.reid_dimension
             )
-    event = await _new_event(session, camera.id, data, settings)
     await _link(session, event, detections)
     await touch_camera(session, camera, data.ended_at or data.started_at)
     results = await _finish(session, event, detections, settings)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from vigil.core.config import Settings
 from vigil.core.db import Database
@@ -100,7 +101,9 @@ class Worker:
     async def run(self, *, stop_when_idle: bool = False) -> None:
         """Run until ``stop()`` (or, with ``stop_when_idle``, until nothing is due or running)."""
         job_types = self._job_types = sorted(load_tasks())
-        await liveness.register_worker(self.db, self.worker_id, self.queues, self.concurrency)
+        if not await self._register():
+            await self._fast.close()
+            return
         log.info(
             "jobs.worker_started",
             worker_id=self.worker_id,
@@ -142,6 +145,31 @@ class Worker:
         finally:
             self._stopping.set()
             await self._shutdown(side)
+
+    async def _register(self) -> bool:
+        """Register in ``job_workers``, waiting (1 s, doubling up to 30 s) while the database is
+        unreachable: a worker started before PostgreSQL, or restarted during an outage, must
+        not exit. False when asked to stop meanwhile."""
+        failures = 0
+        while True:
+            try:
+                await liveness.register_worker(
+                    self.db, self.worker_id, self.queues, self.concurrency
+                )
+                return True
+            except IntegrityError:
+                return True  # an earlier try committed but its answer was lost
+            except Exception as exc:
+                failures += 1
+                delay = min(30.0, 2.0 ** (failures - 1))
+                log.error(
+                    "jobs.register_failed",
+                    worker_id=self.worker_id,
+                    error=type(exc).__name__,
+                    retry_in=delay,
+                )
+                if await self._sleep(delay):
+                    return False
 
     async def _claim(self, free: int, job_types: list[str]) -> list[store.ClaimedJob]:
         if self.db.dialect == "postgresql":

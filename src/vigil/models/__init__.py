@@ -2,7 +2,7 @@
 
 from vigil.models.alert import Alert, AlertRule, AlertRulesGeneration
 from vigil.models.api_key import ApiKeyRecord
-from vigil.models.audit import AuditChainAnchor, AuditLog
+from vigil.models.audit import AuditChainAnchor, AuditLog, AuditVerifyCheckpoint
 from vigil.models.base import Base
 from vigil.models.baseline import (
     ActivityBaseline,
@@ -39,6 +39,7 @@ __all__ = [
     "ApiKeyRecord",
     "AuditChainAnchor",
     "AuditLog",
+    "AuditVerifyCheckpoint",
     "Base",
     "BaselineAnomaly",
     "BaselineConfig",

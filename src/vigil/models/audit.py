@@ -58,3 +58,21 @@ class AuditChainAnchor(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, server_default=func.now()
     )
+
+
+class AuditVerifyCheckpoint(Base):
+    """The newest audit row a verification re-hashed and found intact (one row, id 1), so routine
+    checks re-hash only the rows after it. ``chain_length`` counts the chain up to ``last_id``,
+    pruned rows included, so a deletion before the checkpoint is still noticed."""
+
+    __tablename__ = "audit_verify_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    chain_length: Mapped[int] = mapped_column(Integer, nullable=False)
+    verified_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, server_default=func.now()
+    )
+    # When a full re-hash (``vigil audit verify --full``) last passed; None: never.
+    full_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

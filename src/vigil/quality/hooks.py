@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.events.pipeline import IngestedEvent
@@ -57,13 +57,18 @@ async def compute_flags(
     for flag, names in ENRICHMENT_KEYS.items():
         flags[flag] = any(name in keys for name in names)
     if ids:
-        if await session.scalar(
-            select(ReidEmbedding.id).where(ReidEmbedding.detection_id.in_(ids)).limit(1)
-        ):
+        # Both lookups in one round trip (two EXISTS in one SELECT).
+        has_clip, has_violence = (
+            await session.execute(
+                select(
+                    exists().where(ReidEmbedding.detection_id.in_(ids)),
+                    exists().where(ThreatDetection.detection_id.in_(ids)),
+                )
+            )
+        ).one()
+        if has_clip:
             flags["has_clip"] = True
-        if await session.scalar(
-            select(ThreatDetection.id).where(ThreatDetection.detection_id.in_(ids)).limit(1)
-        ):
+        if has_violence:
             flags["has_violence"] = True
     flags["has_zones"] = flags["has_zones"] or zone_hits
     results = pipeline_results or {}

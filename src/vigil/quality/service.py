@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from math import sqrt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.core.errors import NotFound
@@ -62,23 +62,55 @@ def _window(days: int, now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)) - timedelta(days=days)
 
 
-async def _audits(
-    session: AsyncSession, days: int, camera_id: str | None = None
-) -> list[EventAudit]:
-    query = select(EventAudit).where(EventAudit.audited_at >= _window(days))
+# The aggregates below run in the database: with a month of history the dashboard's quality
+# page used to load every audit row as an ORM object three times (stats, leaderboard,
+# recommendations: over a second); counting in SQL keeps it to a few small result rows.
+
+
+def _scoped(query: Select[Any], days: int, camera_id: str | None = None) -> Select[Any]:
+    query = query.select_from(EventAudit).where(EventAudit.audited_at >= _window(days))
     if camera_id is not None:
         query = query.join(Event, Event.id == EventAudit.event_id).where(
             Event.camera_id == camera_id
         )
-    return list((await session.scalars(query.order_by(EventAudit.id))).all())
+    return query
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
+def _count_true(column: Any) -> Any:
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+
+def _utc_day(session: AsyncSession) -> Any:
+    """The UTC calendar day of ``audited_at`` as 'YYYY-MM-DD' (SQLite stores naive UTC text)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", EventAudit.audited_at), "YYYY-MM-DD")
+    return func.substr(cast(EventAudit.audited_at, String), 1, 10)
+
+
+def _rounded(value: Any) -> float | None:
+    return round(float(value), 4) if value is not None else None
 
 
 async def stats(session: AsyncSession, days: int, camera_id: str | None = None) -> dict[str, Any]:
-    audits = await _audits(session, days, camera_id)
+    flag_counts = [_count_true(getattr(EventAudit, flag)) for flag in MODEL_FLAGS]
+    totals = (
+        await session.execute(
+            _scoped(
+                select(
+                    func.count(),
+                    func.count(EventAudit.overall_quality_score),
+                    func.avg(EventAudit.overall_quality_score),
+                    func.avg(EventAudit.consistency_score),
+                    func.avg(EventAudit.enrichment_utilization),
+                    *flag_counts,
+                ),
+                days,
+                camera_id,
+            )
+        )
+    ).one()
+    audited, evaluated, avg_quality, avg_consistency, avg_utilization = totals[:5]
+    present = totals[5:]
     events_query = (
         select(func.count())
         .select_from(Event)
@@ -87,39 +119,46 @@ async def stats(session: AsyncSession, days: int, camera_id: str | None = None) 
     if camera_id is not None:
         events_query = events_query.where(Event.camera_id == camera_id)
     total_events = int(await session.scalar(events_query) or 0)
-    evaluated = [a for a in audits if a.overall_quality_score is not None]
-    daily: dict[str, list[EventAudit]] = {}
-    for audit in audits:
-        daily.setdefault(audit.audited_at.date().isoformat(), []).append(audit)
+    day = _utc_day(session).label("day")
+    daily = (
+        await session.execute(
+            _scoped(
+                select(
+                    day,
+                    func.count(),
+                    func.avg(EventAudit.overall_quality_score),
+                    func.avg(EventAudit.enrichment_utilization),
+                ),
+                days,
+                camera_id,
+            )
+            .group_by(day)
+            .order_by(day)
+        )
+    ).all()
     return {
         "days": days,
         "camera_id": camera_id,
         # All events in the window, audited or not (the reference reported only audited ones).
         "total_events": total_events,
-        "audited_events": len(audits),
-        "fully_evaluated_events": len(evaluated),
-        "avg_quality_score": _mean([a.overall_quality_score for a in evaluated]),  # type: ignore[misc]
-        "avg_consistency_score": _mean(
-            [a.consistency_score for a in audits if a.consistency_score is not None]
-        ),
-        "avg_enrichment_utilization": _mean([a.enrichment_utilization for a in audits]),
+        "audited_events": int(audited),
+        "fully_evaluated_events": int(evaluated),
+        "avg_quality_score": _rounded(avg_quality),
+        "avg_consistency_score": _rounded(avg_consistency),
+        "avg_enrichment_utilization": _rounded(avg_utilization),
         "model_contribution_rates": {
-            flag.removeprefix("has_"): (
-                round(sum(getattr(a, flag) for a in audits) / len(audits), 4) if audits else 0.0
-            )
-            for flag in MODEL_FLAGS
+            flag.removeprefix("has_"): round(int(n) / audited, 4) if audited else 0.0
+            for flag, n in zip(MODEL_FLAGS, present, strict=True)
         },
         "daily": [
             {
-                "date": day,
-                "weekday": datetime.fromisoformat(day).strftime("%A"),
-                "count": len(rows),
-                "avg_quality_score": _mean(
-                    [r.overall_quality_score for r in rows if r.overall_quality_score is not None]
-                ),
-                "avg_enrichment_utilization": _mean([r.enrichment_utilization for r in rows]),
+                "date": str(date),
+                "weekday": datetime.fromisoformat(str(date)).strftime("%A"),
+                "count": int(count),
+                "avg_quality_score": _rounded(quality),
+                "avg_enrichment_utilization": _rounded(utilization),
             }
-            for day, rows in sorted(daily.items())
+            for date, count, quality, utilization in daily
         ],
     }
 
@@ -138,28 +177,72 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     return round(sxy / sqrt(sxx * syy), 4)
 
 
+def flag_correlation(
+    n: int, flagged: int, sum_y: float, sum_yy: float, sum_xy: float, constant_y: bool
+) -> float | None:
+    """``pearson`` of a 0/1 flag x with scores y, from the sums SQL computes (x² = x).
+    Zero variance is decided exactly (flag counts are integers; the scores' min and max are
+    compared), never from a float difference that rounding leaves slightly off zero."""
+    if n < 3 or flagged in (0, n) or constant_y:
+        return None
+    covariance = sum_xy - flagged * sum_y / n
+    var_x = flagged - flagged * flagged / n
+    var_y = sum_yy - sum_y * sum_y / n
+    if var_y <= 0:
+        return None
+    return round(covariance / sqrt(var_x * var_y), 4)
+
+
 async def leaderboard(session: AsyncSession, days: int) -> dict[str, Any]:
-    audits = await _audits(session, days)
-    scored = [a for a in audits if a.overall_quality_score is not None]
+    score = EventAudit.overall_quality_score
+    flags = [getattr(EventAudit, flag) for flag in MODEL_FLAGS]
+    overall = (
+        await session.execute(_scoped(select(func.count(), *map(_count_true, flags)), days))
+    ).one()
+    total = int(overall[0])
+    scored_row = (
+        await session.execute(
+            _scoped(
+                select(
+                    func.count(),
+                    func.sum(score),
+                    func.sum(score * score),
+                    func.min(score),
+                    func.max(score),
+                    *map(_count_true, flags),
+                    *(func.sum(case((flag, score), else_=0.0)) for flag in flags),
+                ),
+                days,
+            ).where(score.is_not(None))
+        )
+    ).one()
+    scored, sum_y, sum_yy, low, high = scored_row[:5]
+    width = len(MODEL_FLAGS)
+    scored_flagged = scored_row[5 : 5 + width]
+    sum_xy = scored_row[5 + width :]
     entries: list[dict[str, Any]] = []
-    for flag in MODEL_FLAGS:
-        present = sum(1 for a in audits if getattr(a, flag))
+    for i, flag in enumerate(MODEL_FLAGS):
+        present = int(overall[1 + i])
         entries.append(
             {
                 "model": flag.removeprefix("has_"),
-                "contribution_rate": round(present / len(audits), 4) if audits else 0.0,
+                "contribution_rate": round(present / total, 4) if total else 0.0,
                 "event_count": present,
-                "quality_correlation": pearson(
-                    [1.0 if getattr(a, flag) else 0.0 for a in scored],
-                    [float(a.overall_quality_score) for a in scored],  # type: ignore[arg-type]
+                "quality_correlation": flag_correlation(
+                    int(scored),
+                    int(scored_flagged[i]),
+                    float(sum_y or 0),
+                    float(sum_yy or 0),
+                    float(sum_xy[i] or 0),
+                    constant_y=low == high,
                 ),
             }
         )
     entries.sort(key=lambda e: (-e["contribution_rate"], e["model"]))
     return {
         "days": days,
-        "total_audits": len(audits),
-        "scored_audits": len(scored),
+        "total_audits": total,
+        "scored_audits": int(scored),
         "models": entries,
     }
 
@@ -183,12 +266,23 @@ def _priority(count: int, total: int) -> str:
 
 
 async def recommendations(session: AsyncSession, days: int) -> dict[str, Any]:
-    evaluated = [a for a in await _audits(session, days) if a.overall_quality_score is not None]
-    total = len(evaluated)
+    # Only the evaluated audits' four suggestion columns, in one pass (a few rows: full
+    # evaluations need the LLM).
+    rows = (
+        await session.execute(
+            _scoped(
+                select(*(getattr(EventAudit, c) for c in RECOMMENDATION_CATEGORIES)), days
+            ).where(EventAudit.overall_quality_score.is_not(None))
+        )
+    ).all()
+    total = len(rows)
+    counters = {category: Counter[str]() for category in RECOMMENDATION_CATEGORIES}
+    for row in rows:
+        for category, raw in zip(RECOMMENDATION_CATEGORIES, row, strict=True):
+            counters[category].update(_items(raw))
     overall: list[dict[str, Any]] = []
     by_category: dict[str, list[dict[str, Any]]] = {}
-    for category in RECOMMENDATION_CATEGORIES:
-        counts = Counter(item for a in evaluated for item in _items(getattr(a, category)))
+    for category, counts in counters.items():
         ranked = [
             {
                 "category": category,

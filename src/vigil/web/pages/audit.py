@@ -1,5 +1,5 @@
-"""Audit trail: filtered list, and the hash chain's verification status (loaded after the page,
-because verifying re-hashes the whole chain)."""
+"""Audit trail: filtered list, and the hash chain's verification status (loaded after the page;
+a routine check re-hashes only the rows after the last verified checkpoint)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
-from vigil.core.deps import SessionDep
+from vigil.core.deps import DatabaseDep, SessionDep
 from vigil.models import AuditLog
 from vigil.web.availability import optional_service
 from vigil.web.render import render
@@ -64,15 +64,15 @@ async def audit_page(
             "p": params,
             "query": "&".join(f"{k}={v}" for k, v in params.items() if v),
             **choices,
-            "can_verify": optional_service("vigil.audit.service", "verify_chain") is not None,
+            "can_verify": optional_service("vigil.audit.service", "check_chain") is not None,
         },
     )
 
 
 @router.get("/audit/_verify", response_class=HTMLResponse)
-async def audit_verify(request: Request, session: SessionDep) -> HTMLResponse:
-    service = optional_service("vigil.audit.service", "verify_chain")
+async def audit_verify(request: Request, database: DatabaseDep) -> HTMLResponse:
+    service = optional_service("vigil.audit.service", "check_chain")
     result: dict[str, Any] | None = None
     if service is not None:
-        result = (await service.verify_chain(session)).as_dict()
+        result = (await service.check_chain(database)).as_dict()
     return render(request, "partials/audit_verify.html", {"result": result})

@@ -19,8 +19,9 @@ QUALITY_API = ("stats", "leaderboard", "recommendations")
 
 @router.get("/quality", response_class=HTMLResponse)
 async def quality_page(request: Request, days: int = Query(7, ge=1, le=90)) -> HTMLResponse:
-    """The page shell; the numbers load right after (``/quality/_body``): the service reads
-    every audit of the period, which takes seconds with a month of history."""
+    """The page shell; the numbers load right after (``/quality/_body``). The service
+    aggregates in SQL (tens of milliseconds with a month of history), so this split only
+    keeps the shell independent of the quality area being installed."""
     available = optional_service("vigil.quality.service", *QUALITY_API) is not None
     return render(
         request, "pages/quality.html", {"title": "AI quality", "days": days, "available": available}

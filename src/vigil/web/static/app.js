@@ -148,7 +148,8 @@
     });
   });
 
-  // Live updates: an element with data-sse refreshes itself on every server-sent event.
+  // Live updates: an element with data-sse refreshes itself on every server-sent event, and on
+  // "resync" (the server lost its database connection a while: updates may have been missed).
   function connectStreams(root) {
     (root || document).querySelectorAll("[data-sse]").forEach(function (el) {
       if (el._vigilStream || !window.EventSource) return;
@@ -160,7 +161,13 @@
         pending = setTimeout(function () { window.htmx.trigger(el, "refresh"); }, 250);
       };
       source.onmessage = onEvent;
-      (el.dataset.sseEvents || "alert.created alert.updated").split(" ").forEach(function (name) {
+      // EventSource reconnects by itself after a broken stream (server restart): anything
+      // streamed meanwhile was missed, so refresh once it is open again.
+      var broken = false;
+      source.onerror = function () { broken = true; };
+      source.onopen = function () { if (broken) { broken = false; onEvent(); } };
+      var names = el.dataset.sseEvents || "alert.created alert.updated resync";
+      names.split(" ").forEach(function (name) {
         source.addEventListener(name, onEvent);
       });
     });
