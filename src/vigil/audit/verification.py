@@ -207,6 +207,7 @@ async def record_checkpoint(session: AsyncSession, check: ChainCheck) -> bool:
     }
     if check.full:
         changes["full_verified_at"] = stmt.excluded.full_verified_at
+        check.last_full_at = now
     # A slower concurrent check that verified fewer rows must not move the checkpoint back.
     await session.execute(
         stmt.on_conflict_do_update(
@@ -229,6 +230,11 @@ async def check_chain(database: Database, *, full: bool = False) -> ChainCheck:
     """Verify (read-only transaction, no write lock while hashing), then record the checkpoint
     in a short write transaction. A busy database only costs the checkpoint, not the answer."""
     async with database.transaction(write=False) as session:
+        if database.dialect == "postgresql":
+            # One snapshot for the anchor, the checkpoint, the count and every batch: under
+            # READ COMMITTED a retention prune committing mid-check would look like a deletion.
+            # (SQLite's read transaction is one snapshot already.)
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         result = await verify_chain(session, full=full)
     # Nothing new and not a full check: the checkpoint is already where it would move to.
     if result.ok and result.verified_through is not None and (result.checked or result.full):

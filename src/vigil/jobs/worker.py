@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from vigil.core.config import Settings
 from vigil.core.db import Database
@@ -32,10 +33,26 @@ from vigil.jobs.service import NOTIFY_CHANNEL
 
 log = get_logger("jobs")
 
-# Bookkeeping writes that fail (database restarting) are tried again this many times.
+# Bookkeeping writes that fail for other reasons than an unreachable database (or while the
+# worker stops) are tried this many times.
 FINISH_TRIES = 5
 # Bad input does not get better by retrying: the job fails at once, with its error.
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (InvalidInput, ValidationError)
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """The database is out of reach (down, restarting, connection cut), as opposed to a
+    statement that will keep failing. Same classes as the API's 503 mapping in ``vigil.app``."""
+    if isinstance(
+        exc, OSError | TimeoutError | PoolTimeoutError | InterfaceError | OperationalError
+    ):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return exc.connection_invalidated or (
+            isinstance(state, str) and state.startswith(("08", "57P", "53300"))
+        )
+    return False
 
 
 class Worker:
@@ -345,15 +362,30 @@ class Worker:
             self._wake.set()
 
     async def _finish(self, fn: Any, *args: Any) -> None:
-        for attempt in range(FINISH_TRIES):
+        """Record how a job ended. While the database is unreachable this is retried for as
+        long as the outage lasts: a job given up on would stay ``running`` under this worker,
+        which keeps heartbeating, so stalled-job recovery would never pick it up."""
+        attempt = 0
+        while True:
             try:
                 if await fn(self.db, *args) in (None, False):
                     log.warning("jobs.finish_skipped", job_id=args[0].id, reason="not ours anymore")
                 return
             except Exception as exc:
-                log.error("jobs.finish_failed", job_id=args[0].id, error=type(exc).__name__)
-                await asyncio.sleep(min(10.0, 0.5 * 2**attempt))
-        # Left running under this worker's id: once the worker exits, recovery retries it.
+                attempt += 1
+                log.error(
+                    "jobs.finish_failed",
+                    job_id=args[0].id,
+                    error=type(exc).__name__,
+                    attempt=attempt,
+                )
+                if attempt >= FINISH_TRIES and (
+                    self._stopping.is_set() or not _database_unreachable(exc)
+                ):
+                    # Left running under this worker's id: once the worker exits (or is
+                    # presumed dead), stalled-job recovery retries it.
+                    return
+                await asyncio.sleep(min(10.0, 0.5 * 2 ** min(attempt - 1, 5)))
 
     # --- heartbeat, cancel requests, stalled-job recovery -----------------------------------
 
