@@ -88,6 +88,9 @@ async def reset_database(db: Database) -> None:
         else:
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
+            # AUTOINCREMENT tables (audit_logs) keep their counter here; restart it like
+            # PostgreSQL's RESTART IDENTITY so every test sees the same ids.
+            await conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture

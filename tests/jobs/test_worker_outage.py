@@ -60,7 +60,9 @@ async def _completed(db: Database, timeout: float, wanted: int = 2) -> int:
     while True:
         try:
             async with db.sessionmaker() as s:
-                done = int(await s.scalar(select(func.count()).where(Job.status == "completed")))
+                done = int(
+                    await s.scalar(select(func.count()).where(Job.status == "completed")) or 0
+                )
             if done >= wanted or loop.time() > deadline:
                 return done
         except Exception:
@@ -145,9 +147,8 @@ async def test_worker_started_while_postgres_is_down_waits(
             await asyncio.sleep(0.3)
             try:
                 async with db.sessionmaker() as s:
-                    registered = int(
-                        await s.scalar(select(func.count()).where(JobWorker.id == worker.worker_id))
-                    )
+                    query = select(func.count()).where(JobWorker.id == worker.worker_id)
+                    registered = int(await s.scalar(query) or 0)
             except Exception:
                 pass
         assert registered == 1

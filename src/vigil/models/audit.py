@@ -23,6 +23,9 @@ class AuditLog(Base):
         Index("idx_audit_logs_status", "status"),
         Index("idx_audit_logs_resource", "resource_type", "resource_id"),
         pg_only_index("ix_audit_logs_timestamp_brin", "timestamp", using="brin"),
+        # Never reuse an id on SQLite, even after retention empties the table: the hash chain
+        # and its retention anchor rely on ids only growing (PostgreSQL sequences already do).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

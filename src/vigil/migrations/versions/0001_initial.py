@@ -170,6 +170,8 @@ def upgrade() -> None:
             "status IN ('success', 'failure')", name=op.f("ck_audit_logs_status_valid")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_logs")),
+        # Audit ids must never be reused (the hash chain and its retention anchor rely on it).
+        sqlite_autoincrement=True,
     )
     op.create_index("idx_audit_logs_action", "audit_logs", ["action"], unique=False)
     op.create_index("idx_audit_logs_actor", "audit_logs", ["actor"], unique=False)
