@@ -9,7 +9,8 @@ import sys
 import typer
 from rich.console import Console
 
-from vigil.core.config import ConfigError, Settings, load_settings
+from vigil.core.commands import settings_or_exit
+from vigil.core.config import ConfigError, Settings
 
 console = Console(stderr=True)
 app = typer.Typer(
@@ -32,14 +33,6 @@ SUBCOMMANDS = (
     ("vigil.baselines.cli", "baseline", "Activity baselines and anomalies."),
     ("vigil.keys.cli", "keys", "Create, list and revoke API keys (stored hashed)."),
 )
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @app.command()

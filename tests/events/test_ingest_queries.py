@@ -66,9 +66,11 @@ async def test_ingest_skips_redundant_round_trips(
     # object_types goes into the INSERT; the row is not re-read after the pipeline.
     assert count("UPDATE events SET object_types") == 0
     assert count("FROM events WHERE events.id") == 0
-    # One query for the hour's activity rows (no separate SUM), one EXISTS pair for quality.
+    # One query for the hour's activity rows (no separate SUM).
     assert count("sum(activity_baselines.sample_count)") == 0
-    assert count("FROM reid_embeddings") == 1
+    # New detections without enrichment: nothing can reference them, so no lookups at all.
+    assert count("FROM reid_embeddings") == 0
+    assert count("FROM threat_detections") == 0
     if backend == "postgresql":
         # Both dedup keys in one statement, plus the audit chain's lock.
         assert count("pg_advisory_xact_lock") == 2
@@ -78,6 +80,23 @@ async def test_ingest_skips_redundant_round_trips(
     async with db.sessionmaker() as s:
         stored = await s.scalar(select(Event).order_by(Event.id.desc()).limit(1))
         assert stored is not None and stored.object_types == "car,person"
+
+
+async def test_enriched_ingest_still_looks_up_enrichment(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    cam = (await client.post("/api/cameras", json={"name": "Gate"})).json()["id"]
+    threat = {"threat_type": "weapon", "severity": "high", "confidence": 0.9}
+    body = {
+        "camera_id": cam,
+        "started_at": datetime.now(UTC).isoformat(),
+        "detections": [detection("person", enrichment={"threats": [threat]})],
+    }
+    with statements(db) as seen:
+        response = await client.post("/api/ingest", json=body)
+    assert response.status_code == 201, response.text
+    assert sum("FROM threat_detections" in s for s in seen) == 1
+    assert "violence" in response.json()["pipeline"]["quality"]["models_present"]
 
 
 async def test_parallel_ingests_with_several_keys_make_one_alert_per_rule(db: Database) -> None:

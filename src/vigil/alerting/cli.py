@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -14,33 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vigil.alerting import alerts
 from vigil.alerting.schemas import AlertRead
-from vigil.core.db import Database
-from vigil.core.errors import VigilError
+from vigil.core.commands import err, run_db
 
 app = typer.Typer(no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
 CLI_ACTOR = "cli"
-T = TypeVar("T")
-
-
-def run_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database; errors exit non-zero."""
-    from vigil.cli import settings_or_exit
-
-    async def main() -> T:
-        db = Database.from_settings(settings_or_exit())
-        try:
-            async with db.transaction() as session:
-                return await work(session)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except VigilError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
-        raise typer.Exit(1) from None
 
 
 def _parse_id(value: str) -> uuid.UUID:

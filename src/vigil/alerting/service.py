@@ -217,7 +217,7 @@ async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str,
         ingested.event,
         ingested.detections,
         zones=ingested.detection_zones,
-        with_enrichment=needs_enrichment([p.rule for p in rules]),
+        with_enrichment=not ingested.fresh_unenriched and needs_enrichment([p.rule for p in rules]),
     )
     decisions = [(p.rule, decide(p, facts)) for p in rules]
     fired = [(rule, d) for rule, d in decisions if d.matched]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,13 +15,11 @@ from vigil.baselines import service
 from vigil.baselines.learning import rebuild, reset_baselines
 from vigil.baselines.schemas import BaselineSummary
 from vigil.cameras.service import get_camera
+from vigil.core.commands import run_db, settings_or_exit
 from vigil.core.config import Settings
-from vigil.core.db import Database
-from vigil.core.errors import VigilError
 
 app = typer.Typer(no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Light to dark: the cell's share of the busiest slot picks the shade.
@@ -30,23 +27,8 @@ SHADES = ("grey15", "dark_green", "green4", "green3", "yellow3", "dark_orange", 
 
 
 def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    from vigil.cli import settings_or_exit
-
     settings = settings_or_exit()
-
-    async def main() -> T:
-        db = Database.from_settings(settings)
-        try:
-            async with db.transaction() as session:
-                return await work(session, settings)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except VigilError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
-        raise typer.Exit(1) from None
+    return run_db(lambda session: work(session, settings), settings=settings)
 
 
 def heatmap_table(summary: BaselineSummary) -> Table:

@@ -35,6 +35,9 @@ class IngestedEvent:
     # detection id -> ids of the zones its anchor point is in (highest priority first)
     detection_zones: dict[int, list[str]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
+    # True when every detection was created by this ingest without enrichment: no enrichment row
+    # (re-id, pose, action, threat) can reference them yet, so hooks may skip looking.
+    fresh_unenriched: bool = False
 
 
 Hook = Callable[[AsyncSession, IngestedEvent], Awaitable[None]]

@@ -140,9 +140,15 @@ async def _link(session: AsyncSession, event: Event, detections: Sequence[Detect
 
 
 async def _finish(
-    session: AsyncSession, event: Event, detections: list[Detection], settings: Settings
+    session: AsyncSession,
+    event: Event,
+    detections: list[Detection],
+    settings: Settings,
+    *,
+    fresh_unenriched: bool = False,
 ) -> dict[str, Any]:
-    results = await run_ingest_pipeline(session, IngestedEvent(event, detections, settings))
+    ingested = IngestedEvent(event, detections, settings, fresh_unenriched=fresh_unenriched)
+    results = await run_ingest_pipeline(session, ingested)
     await session.flush()
     # Server defaults come back with the INSERT (RETURNING); reload only what a flush expired,
     # instead of re-reading the whole row on every ingest.
@@ -206,7 +212,8 @@ async def ingest(
             )
     await _link(session, event, detections)
     await touch_camera(session, camera, data.ended_at or data.started_at)
-    results = await _finish(session, event, detections, settings)
+    unenriched = all(item.enrichment is None for item in data.detections)
+    results = await _finish(session, event, detections, settings, fresh_unenriched=unenriched)
     return event, [d.id for d in detections], results
 
 

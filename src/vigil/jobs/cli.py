@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
@@ -14,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vigil.core.commands import err, run_db, settings_or_exit
 from vigil.core.db import Database
 from vigil.core.errors import VigilError
 from vigil.jobs import queries, service
@@ -22,7 +22,6 @@ from vigil.models.job import JOB_LOG_LEVELS, JOB_STATUSES
 
 app = typer.Typer(no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
 CLI_ACTOR = "cli"
 FOLLOW_POLL_SECONDS = 0.5
 T = TypeVar("T")
@@ -34,30 +33,6 @@ STATUS_STYLE = {
     "failed": "red",
     "cancelled": "magenta",
 }
-
-
-def _database() -> Database:
-    from vigil.cli import settings_or_exit
-
-    return Database.from_settings(settings_or_exit())
-
-
-def run_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database; errors exit non-zero."""
-
-    async def main() -> T:
-        db = _database()
-        try:
-            async with db.transaction() as session:
-                return await work(session)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except VigilError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
-        raise typer.Exit(1) from None
 
 
 def _status(status: str) -> str:
@@ -152,7 +127,7 @@ def show_cmd(
 
 def _follow_progress(job_id: str) -> None:
     async def main() -> None:
-        db = _database()
+        db = Database.from_settings(settings_or_exit())
         try:
             with Progress(
                 TextColumn("[bold]{task.fields[status]}"),
@@ -227,7 +202,7 @@ def logs_cmd(
         raise typer.Exit(2)
 
     async def main() -> None:
-        db = _database()
+        db = Database.from_settings(settings_or_exit())
         since: datetime | None = None
         try:
             while True:

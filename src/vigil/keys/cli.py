@@ -19,7 +19,7 @@ err = Console(stderr=True)
 
 
 def _settings() -> Settings:
-    from vigil.cli import settings_or_exit
+    from vigil.core.commands import settings_or_exit
 
     return settings_or_exit()
 

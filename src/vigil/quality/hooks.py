@@ -49,6 +49,7 @@ async def compute_flags(
     *,
     zone_hits: bool = False,
     pipeline_results: dict[str, Any] | None = None,
+    fresh_unenriched: bool = False,
 ) -> dict[str, bool]:
     ids = [d.id for d in detections]
     keys = _keys(detections)
@@ -56,7 +57,8 @@ async def compute_flags(
     flags["has_yolo26"] = bool(detections)  # the detector produced the event's detections
     for flag, names in ENRICHMENT_KEYS.items():
         flags[flag] = any(name in keys for name in names)
-    if ids:
+    # Detections this ingest just created without enrichment cannot have re-id or threat rows.
+    if ids and not fresh_unenriched:
         # Both lookups in one round trip (two EXISTS in one SELECT).
         has_clip, has_violence = (
             await session.execute(
@@ -94,6 +96,7 @@ async def on_event_ingested(session: AsyncSession, ingested: IngestedEvent) -> N
         ingested.detections,
         zone_hits=any(ingested.detection_zones.values()),
         pipeline_results=ingested.results,
+        fresh_unenriched=ingested.fresh_unenriched,
     )
     fields = partial_fields(ingested.event, flags)
     session.add(EventAudit(event_id=ingested.event.id, **fields))
