@@ -5,7 +5,6 @@ load benchmark, the fault scenarios and the multi-process tests. Nothing here li
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -141,39 +140,6 @@ class Deployment:
         self.procs.clear()
 
 
-def start_postgres() -> RestartablePostgres:
-    return RestartablePostgres().start()
-
-
-class RestartablePostgres(PostgresServer):
-    """A throwaway PostgreSQL (loopback: a Unix socket only) that can be crash-stopped and started
-    again on the same data and port. Unlike the test suite's shared server it keeps
-    ``synchronous_commit`` on: a commit is durable once acknowledged, so a crash must not lose
-    anything the API answered 2xx for."""
-
-    def start(self) -> RestartablePostgres:
-        if self._as_postgres:
-            shutil.chown(self.root, user="postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.resume()
-        return self
-
-    def halt(self, mode: str = "immediate") -> None:
-        """``immediate`` is a crash (no checkpoint, clients cut off); ``fast`` a clean stop."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "stop")
-
-    def resume(self) -> None:
-        options = (
-            f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} -c max_connections=200"
-        )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "start",
-        )
+def start_postgres() -> PostgresServer:
+    """A durable throwaway PostgreSQL that can be crash-stopped (``halt``) and ``resume``d."""
+    return PostgresServer(durable=True).start()

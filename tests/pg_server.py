@@ -1,7 +1,11 @@
-"""A throwaway PostgreSQL server for the test run, started from the ``initdb``/``pg_ctl`` on PATH.
+"""A throwaway PostgreSQL server, started from the ``initdb``/``pg_ctl`` on PATH.
 
 PostgreSQL refuses to run as root, so when we are root the server runs as the ``postgres`` user,
 with a data and socket directory that user owns. It listens only on a Unix socket.
+
+The test suite's shared server trades durability for speed (``fsync=off``). Fault tests and the
+load/fault scenarios use ``durable=True``: a commit is durable once acknowledged, so a crash
+(``halt()``) followed by ``resume()`` must not lose anything the API answered 2xx for.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="vigil-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root
         self.port = _free_port()
+        self.durable = durable
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -40,23 +45,25 @@ class PostgresServer:
         if self._as_postgres:
             shutil.chown(self.root, user="postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = (
-            f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=300 -c shared_buffers=128MB"
-        )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "start",
-        )
+        self.resume()
         return self
+
+    def resume(self) -> None:
+        """Start the server on its existing data directory and port."""
+        options = f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} "
+        if self.durable:
+            options += "-c max_connections=200"
+        else:
+            options += (
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=300 -c shared_buffers=128MB"
+            )
+        log = str(self.root / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def halt(self, mode: str = "immediate") -> None:
+        """``immediate`` is a crash (no checkpoint, clients cut off); ``fast`` a clean stop."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@/{database}?host={self.socket_dir}&port={self.port}"
@@ -81,6 +88,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self.halt()
+        except subprocess.CalledProcessError:
+            pass  # already stopped (a fault test may have halted it)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

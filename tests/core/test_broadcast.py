@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from bench.deployment import RestartablePostgres
 from sqlalchemy import text
 
+from tests.pg_server import PostgresServer
 from vigil.core.broadcast import RESYNC, Broadcaster
 from vigil.core.config import to_async_url
 from vigil.core.db import Database
@@ -86,18 +86,18 @@ async def test_slow_subscriber_does_not_block(db: Database) -> None:
 
 
 @pytest.fixture
-def own_postgres(backend: str) -> Iterator[RestartablePostgres]:
+def own_postgres(backend: str) -> Iterator[PostgresServer]:
     """A PostgreSQL server of this test's own, so it can be crash-stopped and started again."""
     if backend != "postgresql":
         pytest.skip("LISTEN reconnection is PostgreSQL-only")
-    server = RestartablePostgres().start()
+    server = PostgresServer(durable=True).start()
     try:
         yield server
     finally:
         server.stop()
 
 
-async def test_subscriber_survives_postgres_restart(own_postgres: RestartablePostgres) -> None:
+async def test_subscriber_survives_postgres_restart(own_postgres: PostgresServer) -> None:
     """A subscriber that was listening before a crash-restart hears ``RESYNC`` once the LISTEN
     connection is back, then every message published afterwards, without resubscribing."""
     db = Database(to_async_url(own_postgres.url()))
@@ -155,7 +155,7 @@ async def test_health_check_replaces_a_dead_connection(db: Database, backend: st
 
 
 async def test_subscribe_while_database_down_is_503_and_leaves_no_queue(
-    own_postgres: RestartablePostgres,
+    own_postgres: PostgresServer,
 ) -> None:
     db = Database(to_async_url(own_postgres.url()))
     broadcaster = Broadcaster(db)

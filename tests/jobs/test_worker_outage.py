@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from bench.deployment import RestartablePostgres
 from sqlalchemy import func, select
 
+from tests.pg_server import PostgresServer
 from vigil.core.config import Settings, load_settings
 from vigil.core.db import Database
 from vigil.jobs.service import enqueue
@@ -21,10 +21,10 @@ from vigil.models.job import JobWorker
 
 
 @pytest.fixture(scope="module")
-def pg(request: pytest.FixtureRequest) -> Iterator[RestartablePostgres]:
+def pg(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     if "postgresql" not in request.config.getoption("--backends"):
         pytest.skip("PostgreSQL not among --backends")
-    server = RestartablePostgres().start()
+    server = PostgresServer(durable=True).start()
     try:
         yield server
     finally:
@@ -32,9 +32,7 @@ def pg(request: pytest.FixtureRequest) -> Iterator[RestartablePostgres]:
 
 
 @pytest.fixture
-async def outage_db(
-    pg: RestartablePostgres, tmp_path: Path
-) -> AsyncIterator[tuple[Database, Settings]]:
+async def outage_db(pg: PostgresServer, tmp_path: Path) -> AsyncIterator[tuple[Database, Settings]]:
     settings = load_settings(
         database_url=pg.url(),
         data_dir=tmp_path,
@@ -95,7 +93,7 @@ async def _wait_status(db: Database, job_id: str, wanted: set[str], timeout: flo
 
 
 async def test_worker_survives_postgres_restart(
-    pg: RestartablePostgres, outage_db: tuple[Database, Settings]
+    pg: PostgresServer, outage_db: tuple[Database, Settings]
 ) -> None:
     """A job that ends while the database is down (longer than the old 5 finishing tries
     lasted) is recorded once it is back, instead of staying ``running`` forever under a live
@@ -127,7 +125,7 @@ async def test_worker_survives_postgres_restart(
 
 
 async def test_worker_started_while_postgres_is_down_waits(
-    pg: RestartablePostgres, outage_db: tuple[Database, Settings]
+    pg: PostgresServer, outage_db: tuple[Database, Settings]
 ) -> None:
     db, settings = outage_db
     await asyncio.to_thread(pg.halt, "immediate")

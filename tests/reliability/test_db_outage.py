@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench.deployment import RestartablePostgres
 from sqlalchemy import text
 
 from tests.factories import detection
+from tests.pg_server import PostgresServer
 from vigil.app import create_app
 from vigil.core.config import load_settings
 from vigil.core.db import Database
@@ -23,8 +23,8 @@ STARTED = "2026-11-26T10:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
-def pg() -> Iterator[RestartablePostgres]:
-    server = RestartablePostgres().start()
+def pg() -> Iterator[PostgresServer]:
+    server = PostgresServer(durable=True).start()
     try:
         yield server
     finally:
@@ -32,9 +32,7 @@ def pg() -> Iterator[RestartablePostgres]:
 
 
 @pytest.fixture
-async def outage_client(
-    pg: RestartablePostgres, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
+async def outage_client(pg: PostgresServer, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     url = pg.url("postgres")
     settings = load_settings(
         database_url=url,
@@ -63,7 +61,7 @@ def _event(camera: str, n: int) -> dict:
 
 
 async def test_postgres_outage_is_503_then_recovers(
-    pg: RestartablePostgres, outage_client: httpx.AsyncClient
+    pg: PostgresServer, outage_client: httpx.AsyncClient
 ) -> None:
     client = outage_client
     r = await client.post("/api/cameras", json={"name": "Drive"})
