@@ -30,18 +30,18 @@ async def _zone(
     assert response.status_code == 201, response.text
 
 
-async def test_zone_condition_uses_normalised_bbox_centre(client: httpx.AsyncClient) -> None:
+async def test_zone_condition_uses_the_normalised_anchor(client: httpx.AsyncClient) -> None:
     cam = await camera(client)
     # Left half of the image is the driveway; a disabled zone covers everything.
     await _zone(client, cam, "driveway", [[0.0, 0.0], [0.5, 1.0]])
     await _zone(client, cam, "everything", [[0.0, 0.0], [1.0, 1.0]], enabled=False)
     driveway = await rule(client, zone_ids=["driveway"], cooldown_seconds=0)
     await rule(client, name="disabled zone", zone_ids=["everything"], cooldown_seconds=0)
-    # Centre (150/640, 150/480) = (0.23, 0.31): in the driveway, in a small image.
+    # Anchor (bottom-centre) (150/640, 200/480) = (0.23, 0.42): in the driveway, small image.
     inside = await ingest(
         client, cam, detections=[detection(bbox=(100, 100, 100, 100), image=(640, 480))]
     )
-    # Centre x = 480/640 = 0.75: right half, outside the driveway.
+    # Anchor x = 480/640 = 0.75: right half, outside the driveway.
     outside = await ingest(
         client, cam, detections=[detection(bbox=(400, 100, 160, 100), image=(640, 480))]
     )

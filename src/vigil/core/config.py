@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # Load the in-process search index when ``vigil serve`` starts, not on the first search.
     reid_preload: bool = True
 
+    # camera zones (vigil.zones): which point of a detection's bbox decides its zone.
+    # bottom_center = where a person or vehicle touches the ground (Frigate's choice, default);
+    # center = the middle of the box. Either is normalised by the detection's own image size.
+    zone_anchor: Literal["bottom_center", "center"] = "bottom_center"
+
     # scene understanding: activity/class baselines and anomaly scores (vigil.baselines)
     # EWMA weight of the newest hour slot (the first slots use a plain running mean, 1/n).
     baseline_alpha: float = Field(default=0.1, gt=0.0, le=1.0)

@@ -138,15 +138,25 @@ def rectangle_points(points: Sequence[Point]) -> list[Point]:
 
 
 def anchor_point(
-    bbox_x: int, bbox_y: int, bbox_width: int, bbox_height: int, image_width: int, image_height: int
+    bbox_x: int,
+    bbox_y: int,
+    bbox_width: int,
+    bbox_height: int,
+    image_width: int,
+    image_height: int,
+    mode: str = "bottom_center",
 ) -> Point:
-    """The bottom-centre of a pixel bbox, normalised by that detection's own image size (as
-    Frigate does: where a person or car touches the ground). Clamped to the image, so a box that
-    overhangs the frame still has an anchor on it. Raises ``ValueError`` for unusable input."""
+    """The anchor of a pixel bbox, normalised by that detection's own image size: by default the
+    bottom-centre (as Frigate does: where a person or car touches the ground), or the centre with
+    ``mode="center"`` (``VIGIL_ZONE_ANCHOR``). Clamped to the image, so a box that overhangs the
+    frame still has an anchor on it. Raises ``ValueError`` for unusable input."""
     if image_width <= 0 or image_height <= 0:
         raise ValueError("image size must be positive")
     if bbox_width <= 0 or bbox_height <= 0:
         raise ValueError("bbox size must be positive")
+    if mode not in ("bottom_center", "center"):
+        raise ValueError(f"unknown anchor mode {mode!r}")
     x = (bbox_x + bbox_width / 2.0) / image_width
-    y = (bbox_y + bbox_height) / image_height
+    bottom = bbox_height if mode == "bottom_center" else bbox_height / 2.0
+    y = (bbox_y + bottom) / image_height
     return (min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0))

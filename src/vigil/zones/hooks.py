@@ -12,5 +12,10 @@ async def on_event_ingested(session: AsyncSession, ingested: IngestedEvent) -> N
     """Store ``detections.zone_ids`` and fill ``ingested.detection_zones`` for the hooks after
     this one (alert rules with ``zone_ids``). Detections without a bbox or image size get no
     entry: their membership is unknown, not "outside every zone"."""
-    zones = await assign_zones(session, ingested.event.camera_id, ingested.detections)
+    zones = await assign_zones(
+        session,
+        ingested.event.camera_id,
+        ingested.detections,
+        anchor=ingested.settings.zone_anchor,
+    )
     ingested.detection_zones.update(zones)

@@ -75,16 +75,18 @@ async def delete_zone(session: AsyncSession, camera_id: str, zone_id: str) -> No
     await session.flush()
 
 
-def detection_anchor(detection: Detection) -> tuple[float, float] | None:
-    """Bottom-centre anchor of a stored detection, or None when it has no usable bbox or image
-    size (no default resolution is assumed: guessing 1920x1080 puts other cameras' detections in
-    the wrong place)."""
+def detection_anchor(
+    detection: Detection, mode: str = "bottom_center"
+) -> tuple[float, float] | None:
+    """Anchor of a stored detection (see ``geometry.anchor_point``), or None when it has no
+    usable bbox or image size (no default resolution is assumed: guessing 1920x1080 puts other
+    cameras' detections in the wrong place)."""
     box = (detection.bbox_x, detection.bbox_y, detection.bbox_width, detection.bbox_height)
     size = (detection.image_width, detection.image_height)
     if any(v is None for v in box) or any(v is None for v in size):
         return None
     try:
-        return anchor_point(*box, *size)  # type: ignore[arg-type]
+        return anchor_point(*box, *size, mode=mode)  # type: ignore[arg-type]
     except ValueError:
         return None
 
@@ -108,7 +110,10 @@ async def enabled_zones(session: AsyncSession, camera_id: str) -> Sequence[Camer
 
 
 async def assign_zones(
-    session: AsyncSession, camera_id: str, detections: Sequence[Detection]
+    session: AsyncSession,
+    camera_id: str,
+    detections: Sequence[Detection],
+    anchor: str = "bottom_center",
 ) -> dict[int, list[str]]:
     """Store on each detection the zones its anchor is in; return detection id -> zone ids for
     the detections where membership could be computed."""
@@ -117,11 +122,11 @@ async def assign_zones(
     zones = await enabled_zones(session, camera_id)
     result: dict[int, list[str]] = {}
     for detection in detections:
-        anchor = detection_anchor(detection)
-        if anchor is None:
+        point = detection_anchor(detection, anchor)
+        if point is None:
             detection.zone_ids = None
             continue
-        ids = zones_containing(anchor, zones)
+        ids = zones_containing(point, zones)
         detection.zone_ids = ids
         result[detection.id] = ids
     await session.flush()

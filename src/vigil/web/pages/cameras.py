@@ -15,6 +15,7 @@ from vigil.core.errors import NotFound
 from vigil.models import Camera, CameraZone, Detection
 from vigil.models.camera_zone import ZONE_TYPES
 from vigil.web.render import render
+from vigil.zones.geometry import anchor_point
 
 router = APIRouter()
 FRAME_W, FRAME_H = 1600, 900
@@ -39,9 +40,11 @@ async def zones_by_camera(session: AsyncSession) -> dict[str, list[CameraZone]]:
     return grouped
 
 
-async def recent_anchor_points(session: AsyncSession, camera_id: str) -> list[tuple[float, float]]:
-    """Bottom-centre of recent detections, normalised by each image's own size: where activity
-    happens, to help place zones."""
+async def recent_anchor_points(
+    session: AsyncSession, camera_id: str, mode: str = "bottom_center"
+) -> list[tuple[float, float]]:
+    """Zone anchors of recent detections (the same point zone membership uses), normalised by
+    each image's own size: where activity happens, to help place zones."""
     rows = await session.execute(
         select(
             Detection.bbox_x,
@@ -57,8 +60,8 @@ async def recent_anchor_points(session: AsyncSession, camera_id: str) -> list[tu
     )
     points = []
     for x, y, w, h, iw, ih in rows:
-        if iw and ih and x is not None and y is not None and w is not None and h is not None:
-            points.append(((x + w / 2) / iw, (y + h) / ih))
+        if iw and ih and x is not None and y is not None and w and h:
+            points.append(anchor_point(x, y, w, h, iw, ih, mode=mode))
     return points
 
 
@@ -115,7 +118,9 @@ async def camera_page(request: Request, camera_id: str, session: SessionDep) -> 
             "zones": zones,
             "zone_data": zone_data,
             "zone_types": ZONE_TYPES,
-            "anchors": await recent_anchor_points(session, camera_id),
+            "anchors": await recent_anchor_points(
+                session, camera_id, request.app.state.settings.zone_anchor
+            ),
             "W": FRAME_W,
             "H": FRAME_H,
         },
