@@ -23,9 +23,7 @@ TALL_BOX = (200, 100, 100, 240)
 
 def test_anchor_modes() -> None:
     assert anchor_point(*TALL_BOX, 640, 480) == pytest.approx((250 / 640, 340 / 480))
-    assert anchor_point(*TALL_BOX, 640, 480, mode="center") == pytest.approx(
-        (250 / 640, 220 / 480)
-    )
+    assert anchor_point(*TALL_BOX, 640, 480, mode="center") == pytest.approx((250 / 640, 220 / 480))
     with pytest.raises(ValueError, match="anchor mode"):
         anchor_point(*TALL_BOX, 640, 480, mode="top")
 
