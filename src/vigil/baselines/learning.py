@@ -132,56 +132,55 @@ class _CameraBaselines:
             self.touched_classes.add((cls, hour))
 
     async def save(self, session: AsyncSession, camera_id: str) -> None:
-        insert = dialect_insert(session)
         now = datetime.now(UTC)
         if self.touched_activity:
-            rows = [
-                {
-                    "camera_id": camera_id,
-                    "hour": h,
-                    "day_of_week": d,
-                    "avg_count": self.activity[(h, d)].mean,
-                    "count_variance": self.activity[(h, d)].variance,
-                    "sample_count": self.activity[(h, d)].samples,
-                    "last_updated": now,
-                }
-                for h, d in sorted(self.touched_activity)
-            ]
-            stmt = insert(ActivityBaseline)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["camera_id", "hour", "day_of_week"],
-                set_={
-                    "avg_count": stmt.excluded.avg_count,
-                    "count_variance": stmt.excluded.count_variance,
-                    "sample_count": stmt.excluded.sample_count,
-                    "last_updated": stmt.excluded.last_updated,
-                },
+            await _upsert(
+                session,
+                ActivityBaseline,
+                ["camera_id", "hour", "day_of_week"],
+                [
+                    {
+                        "camera_id": camera_id,
+                        "hour": h,
+                        "day_of_week": d,
+                        "avg_count": self.activity[(h, d)].mean,
+                        "count_variance": self.activity[(h, d)].variance,
+                        "sample_count": self.activity[(h, d)].samples,
+                        "last_updated": now,
+                    }
+                    for h, d in sorted(self.touched_activity)
+                ],
             )
-            await session.execute(stmt, rows)
         if self.touched_classes:
-            rows = [
-                {
-                    "camera_id": camera_id,
-                    "detection_class": c,
-                    "hour": h,
-                    "frequency": self.classes[(c, h)].mean,
-                    "frequency_variance": self.classes[(c, h)].variance,
-                    "sample_count": self.classes[(c, h)].samples,
-                    "last_updated": now,
-                }
-                for c, h in sorted(self.touched_classes)
-            ]
-            cstmt = insert(ClassBaseline)
-            cstmt = cstmt.on_conflict_do_update(
-                index_elements=["camera_id", "detection_class", "hour"],
-                set_={
-                    "frequency": cstmt.excluded.frequency,
-                    "frequency_variance": cstmt.excluded.frequency_variance,
-                    "sample_count": cstmt.excluded.sample_count,
-                    "last_updated": cstmt.excluded.last_updated,
-                },
+            await _upsert(
+                session,
+                ClassBaseline,
+                ["camera_id", "detection_class", "hour"],
+                [
+                    {
+                        "camera_id": camera_id,
+                        "detection_class": c,
+                        "hour": h,
+                        "frequency": self.classes[(c, h)].mean,
+                        "frequency_variance": self.classes[(c, h)].variance,
+                        "sample_count": self.classes[(c, h)].samples,
+                        "last_updated": now,
+                    }
+                    for c, h in sorted(self.touched_classes)
+                ],
             )
-            await session.execute(cstmt, rows)
+
+
+async def _upsert(
+    session: AsyncSession, model: Any, key: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE every other column, on either dialect."""
+    stmt = dialect_insert(session)(model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=key,
+        set_={column: stmt.excluded[column] for column in rows[0] if column not in key},
+    )
+    await session.execute(stmt, rows)
 
 
 async def close_slots(
