@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from vigil.audit import service
@@ -25,24 +25,21 @@ def _filters(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> AuditFilter:
+    """The query filters shared by the list and the export (one definition, one validation)."""
     return AuditFilter(action, resource_type, resource_id, actor, status, since, until)
+
+
+FiltersDep = Annotated[AuditFilter, Depends(_filters)]
 
 
 @router.get("", response_model=Page[AuditLogRead], responses=responses(422))
 async def list_audit_logs(
     session: SessionDep,
-    action: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    actor: str | None = None,
-    status: AuditStatus | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    filters: FiltersDep,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> Page[AuditLogRead]:
     """Audit entries, newest first, filtered by action, resource, actor, status and time."""
-    filters = _filters(action, resource_type, resource_id, actor, status, since, until)
     rows, total = await service.list_logs(session, filters, limit=limit, offset=offset)
     return Page(
         items=[AuditLogRead.model_validate(r) for r in rows],
@@ -85,17 +82,10 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.get("/export", response_class=StreamingResponse, responses=EXPORT_RESPONSES)
 async def export_audit_logs(
     database: DatabaseDep,
+    filters: FiltersDep,
     format: str = Query("json", pattern="^(csv|json)$"),
-    action: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    actor: str | None = None,
-    status: AuditStatus | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
 ) -> StreamingResponse:
     """The filtered trail as CSV or a JSON array, in chain (id) order, streamed in batches."""
-    filters = _filters(action, resource_type, resource_id, actor, status, since, until)
     # Validates and reads the first batch now: errors become 422/503 before the 200 is sent.
     chunks = await service.start_export(database, filters, format)
     media = "text/csv" if format == "csv" else "application/json"
