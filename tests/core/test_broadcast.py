@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.pg_server import PostgresServer
-from vigil.core.broadcast import RESYNC, Broadcaster
+from vigil.core.broadcast import RESYNC, Broadcaster, publish_many
 from vigil.core.config import to_async_url
 from vigil.core.db import Database
 from vigil.core.errors import ServiceUnavailable
@@ -39,6 +39,25 @@ async def test_publish_is_transactional(db: Database) -> None:
             await _nothing(sub)  # rolled back: never delivered
             await broadcaster.publish("test.channel", {"n": 3})
             assert await sub.get(5) == {"n": 3}
+    finally:
+        await broadcaster.close()
+
+
+async def test_publish_many_is_one_ordered_transactional_batch(db: Database) -> None:
+    broadcaster = Broadcaster(db)
+    try:
+        async with broadcaster.subscribe("test.many") as sub:
+            async with db.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+                await publish_many("test.many", [{"n": 1}, {"n": 2}, {"n": 3}], session)
+                await _nothing(sub)  # not before the commit
+                await session.commit()
+            assert [await sub.get(5) for _ in range(3)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+            async with db.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+                await publish_many("test.many", [{"n": 4}, {"n": 5}], session)
+                await session.rollback()
+            await _nothing(sub)  # rolled back: none of them delivered
     finally:
         await broadcaster.close()
 

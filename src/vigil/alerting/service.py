@@ -190,19 +190,24 @@ async def _after_create(
 ) -> None:
     """Queue delivery (when some enabled channel is targeted) and tell live subscribers; both
     happen only if the ingest transaction commits."""
-    from vigil.jobs.service import enqueue  # the job queue imports task modules; keep it lazy
+    from vigil.jobs.service import enqueue_many  # the job queue imports task modules: lazy
 
-    for alert in alerts:
-        targets = set(alert.channels or []) & channels if alert.channels else channels
-        if targets:
-            await enqueue(
-                session, DELIVERY_TASK, {"alert_id": str(alert.id)}, unique_key=f"notify:{alert.id}"
-            )
-        await broadcast.publish(
-            ALERTS_CHANNEL,
-            {"type": "alert.created", "alert": alert_summary(alert, facts.camera_id)},
-            session,
-        )
+    # One statement each for all of this event's alerts (an ingest can fire many rules). The
+    # alerts are new, so no delivery job for them can exist yet: no uniqueness key is needed.
+    deliveries = [
+        {"alert_id": str(alert.id)}
+        for alert in alerts
+        if (set(alert.channels or []) & channels if alert.channels else channels)
+    ]
+    await enqueue_many(session, DELIVERY_TASK, deliveries)
+    await broadcast.publish_many(
+        ALERTS_CHANNEL,
+        [
+            {"type": "alert.created", "alert": alert_summary(alert, facts.camera_id)}
+            for alert in alerts
+        ],
+        session,
+    )
 
 
 async def run_rules(session: AsyncSession, ingested: IngestedEvent) -> dict[str, Any]:
