@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from vigil.app import create_app  # noqa: E402
-from vigil.audit.chain import verify  # noqa: E402
+from vigil.audit.verification import verify_chain  # noqa: E402
 from vigil.audit.recorder import AuditMiddleware  # noqa: E402
 from vigil.core.config import load_settings  # noqa: E402
 from vigil.core.db import Database  # noqa: E402
@@ -80,7 +80,7 @@ async def _verify_rate(url: str) -> tuple[int, float]:
     db = Database.from_settings(settings)
     async with db.read_sessionmaker() as session:
         began = time.perf_counter()
-        result = await verify(session)
+        result = await verify_chain(session, full=True)
         elapsed = time.perf_counter() - began
     await db.dispose()
     assert result.ok, result

@@ -11,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from vigil.audit.chain import append, verify
+from vigil.audit.chain import append
 from vigil.audit.service import apply_retention
+from vigil.audit.verification import verify_chain
 from vigil.cli import app as cli_app
 from vigil.core.db import Database
 
@@ -46,7 +47,7 @@ async def _tamper(db: Database, sql: str) -> None:
 async def test_intact_chain_verifies(db: Database) -> None:
     await _append_rows(db, 5)
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert result.ok and result.checked == 5
 
 
@@ -54,7 +55,7 @@ async def test_edited_row_is_detected(db: Database) -> None:
     await _append_rows(db, 5)
     await _tamper(db, "UPDATE audit_logs SET actor = 'mallory' WHERE id = 3")
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert not result.ok
     assert result.first_bad_id == 3 and result.checked == 2
     assert "edited" in (result.problem or "")
@@ -64,7 +65,7 @@ async def test_deleted_row_is_detected(db: Database) -> None:
     await _append_rows(db, 5)
     await _tamper(db, "DELETE FROM audit_logs WHERE id = 2")
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert not result.ok
     assert result.first_bad_id == 3  # the row after the gap names the missing link
     assert "broken link" in (result.problem or "")
@@ -83,7 +84,7 @@ async def test_postgres_refuses_update_and_delete(db: Database) -> None:
             async with db.engine.begin() as conn:
                 await conn.execute(text(sql))
     async with db.sessionmaker() as s:
-        assert (await verify(s)).checked == 2
+        assert (await verify_chain(s, full=True)).checked == 2
 
 
 async def test_retention_keeps_chain_verifiable(db: Database) -> None:
@@ -93,12 +94,12 @@ async def test_retention_keeps_chain_verifiable(db: Database) -> None:
     async with db.transaction() as s:
         assert await apply_retention(s, 30, now=now) == 3
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert result.ok and result.checked == 3 and result.anchor_id == 3
     # Retention never makes a later deletion invisible: removing the new first row is caught.
     await _tamper(db, "DELETE FROM audit_logs WHERE id = 4")
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert not result.ok and result.first_bad_id == 5
 
 
@@ -151,7 +152,7 @@ async def test_concurrent_appends_keep_one_chain(db: Database) -> None:
 
     await asyncio.gather(*(one(i) for i in range(12)))
     async with db.sessionmaker() as s:
-        result = await verify(s)
+        result = await verify_chain(s, full=True)
     assert result.ok and result.checked == 12
 
 
@@ -170,4 +171,4 @@ async def test_prune_job_honours_setting(db: Database, database_url: str, tmp_pa
     on = load_settings(database_url=database_url, data_dir=tmp_path, audit_retention_days=365)
     assert await prune_audit_trail(FakeContext(db, on), {}) == {"deleted": 2, "days": 365}
     async with db.sessionmaker() as s:
-        assert (await verify(s)).ok
+        assert (await verify_chain(s, full=True)).ok

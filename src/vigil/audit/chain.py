@@ -121,56 +121,6 @@ class VerifyResult:
         }
 
 
-async def verify(session: AsyncSession, batch_size: int = 1000) -> VerifyResult:
-    """Walk the chain in id order; report the first row whose content or link does not match."""
-    anchor = await session.get(AuditChainAnchor, ANCHOR_ID)
-    expected_prev = anchor.last_deleted_hash if anchor is not None else GENESIS
-    anchor_id = anchor.last_deleted_id if anchor is not None else None
-    checked = 0
-    last_id = anchor_id if anchor_id is not None else 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(AuditLog)
-                .where(AuditLog.id > last_id)
-                .order_by(AuditLog.id)
-                .limit(batch_size)
-            )
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            if row.row_hash is None or row.prev_hash is None:
-                return VerifyResult(False, checked, row.id, "row has no hash", anchor_id)
-            if row.prev_hash != expected_prev:
-                return VerifyResult(
-                    False,
-                    checked,
-                    row.id,
-                    "broken link: prev_hash does not match the previous row "
-                    "(a row before it was deleted or altered)",
-                    anchor_id,
-                )
-            if row_hash(row) != row.row_hash:
-                return VerifyResult(
-                    False,
-                    checked,
-                    row.id,
-                    "row content does not match its hash (edited)",
-                    anchor_id,
-                )
-            expected_prev = row.row_hash
-            checked += 1
-            last_id = row.id
-            session.expunge(row)
-    older = await session.scalar(
-        select(func.count()).select_from(AuditLog).where(AuditLog.id <= (anchor_id or 0))
-    )
-    if older:
-        return VerifyResult(False, checked, None, "rows older than the anchor exist", anchor_id)
-    return VerifyResult(True, checked, None, None, anchor_id)
-
-
 async def prune(session: AsyncSession, before: datetime) -> int:
     """Delete rows older than ``before`` (retention) and move the anchor to the last deleted row,
     so the remaining chain still verifies. Runs in the caller's transaction."""
