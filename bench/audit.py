@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from vigil.app import create_app  # noqa: E402
-from vigil.audit.verification import verify_chain  # noqa: E402
 from vigil.audit.recorder import AuditMiddleware  # noqa: E402
+from vigil.audit.verification import verify_chain  # noqa: E402
 from vigil.core.config import load_settings  # noqa: E402
 from vigil.core.db import Database  # noqa: E402
 from vigil.migrations import upgrade  # noqa: E402
