@@ -214,3 +214,18 @@ async def test_static_assets_are_vendored(client: httpx.AsyncClient) -> None:
         assert (await client.get(path)).status_code == 200
     html = (await client.get("/")).text
     assert "https://" not in html.split("<main")[0]  # no CDN in the page head
+
+
+async def test_long_lists_page_newer_and_older(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await make_camera(session, "Driveway")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(52):  # one page is 50 events
+        await make_event(session, "driveway", started_at=start + timedelta(minutes=i))
+    first = (await client.get("/events")).text
+    assert "1\u201350 of 52" in first
+    assert 'href="/events?offset=50"' in first and ">Newer<" not in first
+    second = (await client.get("/events?offset=50")).text
+    assert "51\u201352 of 52" in second
+    assert ">Newer<" in second and ">Older<" not in second
