@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -12,29 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.baselines.synthetic import monday_10am, poisson_stream
 from tests.factories import make_camera
+from tests.fake_job_context import FakeJobContext
 from vigil.baselines.tasks import close_all, rebuild_camera
 from vigil.core.config import Settings
 from vigil.core.db import Database
 from vigil.models import ActivityBaseline, BaselineConfig, Job
-
-
-@dataclass
-class FakeContext:
-    db: Database
-    settings: Settings
-    job_id: str = "test-job"
-    job_type: str = "baselines.rebuild"
-    attempt: int = 1
-    logs: list[tuple[str, str]] = field(default_factory=list)
-
-    async def log(self, level: str, message: str, **context: Any) -> None:
-        self.logs.append((level, message))
-
-    async def progress(self, percent: int, step: str | None = None) -> None:
-        return None
-
-    async def check_cancelled(self) -> None:
-        return None
 
 
 async def test_rebuild_endpoint_queues_job(
@@ -57,7 +37,7 @@ async def test_rebuild_and_close_tasks(
     await make_camera(session, "Porch")
     start = monday_10am(weeks_ago=2)
     await poisson_stream(session, "yard", start, 48, classes={"person": 1.0})
-    ctx = FakeContext(db, settings)
+    ctx = FakeJobContext(db, settings)
 
     result = await rebuild_camera(ctx, {"camera_id": "yard"})
     assert result["camera_id"] == "yard"

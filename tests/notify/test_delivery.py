@@ -9,7 +9,6 @@ import hmac
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.alerting.helpers import camera, created, ingest, rule
+from tests.fake_job_context import FakeJobContext
 from tests.notify.receiver import Receiver
 from vigil.core.config import Settings
 from vigil.core.db import Database
@@ -27,25 +27,6 @@ from vigil.notify.tasks import deliver
 pytestmark = pytest.mark.usefixtures("backend")
 SECRET = "s3cret-signing-key-0123456789"
 TOKEN = "supersecrettoken42"
-
-
-@dataclass
-class FakeJobContext:
-    db: Database
-    settings: Settings
-    attempt: int = 1
-    job_id: str = "job-1"
-    job_type: str = "notify.deliver"
-    logs: list[str] = field(default_factory=list)
-
-    async def log(self, level: str, message: str, **context: Any) -> None:
-        self.logs.append(message)
-
-    async def progress(self, percent: int, step: str | None = None) -> None:
-        return None
-
-    async def check_cancelled(self) -> None:
-        return None
 
 
 @pytest.fixture

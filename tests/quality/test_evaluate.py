@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import make_camera, make_event
+from tests.fake_job_context import FakeJobContext
 from tests.quality.stub_llm import stub_llm
 from vigil.core.config import Settings, load_settings
 from vigil.core.db import Database
@@ -49,25 +49,6 @@ def respond(message: str) -> str:
     return '{"risk_score": 60}'
 
 
-@dataclass
-class FakeContext:
-    db: Database
-    settings: Settings
-    job_id: str = "test-job"
-    job_type: str = "quality.evaluate"
-    attempt: int = 1
-    logs: list[tuple[str, str]] = field(default_factory=list)
-
-    async def log(self, level: str, message: str, **context: Any) -> None:
-        self.logs.append((level, message))
-
-    async def progress(self, percent: int, step: str | None = None) -> None:
-        return None
-
-    async def check_cancelled(self) -> None:
-        return None
-
-
 def _settings(database_url: str, tmp_path: Path, **kw: Any) -> Settings:
     return load_settings(database_url=database_url, data_dir=tmp_path, background_tasks=False, **kw)
 
@@ -92,7 +73,7 @@ async def test_evaluation_through_stub_clamps_scores(
         settings = _settings(
             database_url, tmp_path, llm_url=llm["url"], llm_api_key="sk-test", llm_model="tiny"
         )
-        result = await evaluate_event(FakeContext(db, settings), {"event_id": event_id})
+        result = await evaluate_event(FakeJobContext(db, settings), {"event_id": event_id})
     assert result is not None and result["status"] == "evaluated"
     assert len(llm["requests"]) == 5  # one 503 retried, then four calls
     assert llm["requests"][0]["path"] == "/v1/chat/completions"
@@ -114,7 +95,7 @@ async def test_evaluation_through_stub_clamps_scores(
     # Already evaluated: a second run without force does not call the model.
     with stub_llm(respond) as llm:
         settings = _settings(database_url, tmp_path, llm_url=llm["url"])
-        again = await evaluate_event(FakeContext(db, settings), {"event_id": event_id})
+        again = await evaluate_event(FakeJobContext(db, settings), {"event_id": event_id})
     assert again == {"event_id": event_id, "status": "already_evaluated"}
     assert llm["requests"] == []
 
@@ -126,7 +107,7 @@ async def test_unreachable_llm_raises_for_retry(
     with stub_llm(respond, fail_first=100) as llm:
         settings = _settings(database_url, tmp_path, llm_url=llm["url"], llm_max_retries=1)
         with pytest.raises(LLMError, match="after 2 attempts"):
-            await evaluate_event(FakeContext(db, settings), {"event_id": event_id})
+            await evaluate_event(FakeJobContext(db, settings), {"event_id": event_id})
 
 
 async def test_api_without_llm_says_so(client: httpx.AsyncClient, session: AsyncSession) -> None:
