@@ -157,18 +157,18 @@ async def test_concurrent_appends_keep_one_chain(db: Database) -> None:
 
 
 async def test_prune_job_honours_setting(db: Database, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.quality.test_evaluate import FakeContext
+    from tests.fake_job_context import FakeJobContext
     from vigil.audit.tasks import prune_audit_trail
     from vigil.core.config import load_settings
 
     await _append_rows(db, 2, start=datetime.now(UTC) - timedelta(days=400))
     await _append_rows(db, 1)
     off = load_settings(database_url=database_url, data_dir=tmp_path)
-    assert await prune_audit_trail(FakeContext(db, off), {}) == {
+    assert await prune_audit_trail(FakeJobContext(db, off), {}) == {
         "deleted": 0,
         "retention": "disabled",
     }
     on = load_settings(database_url=database_url, data_dir=tmp_path, audit_retention_days=365)
-    assert await prune_audit_trail(FakeContext(db, on), {}) == {"deleted": 2, "days": 365}
+    assert await prune_audit_trail(FakeJobContext(db, on), {}) == {"deleted": 2, "days": 365}
     async with db.sessionmaker() as s:
         assert (await verify_chain(s, full=True)).ok
